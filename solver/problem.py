@@ -1,0 +1,244 @@
+"""Plain data in and out of the optimiser.
+
+These dataclasses are the whole contract between the solver and the rest of the
+product: the web service converts its database rows into a `Problem`, and reads a
+`Plan` back. Money is in pounds as floats here (the solver works in floats); the
+service stores it exactly and rounds to the penny on the way in and out.
+
+Years are numbered 1..Y. Per-year lists (`budget`, `pace`, `workforce`) have
+length Y, `None` meaning "no limit that year".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class LockKind(StrEnum):
+    KEEP_IN_HOUSE = "keep_in_house"
+    MUST_JOIN = "must_join"
+    MAY_NOT_HOST = "may_not_host"
+    MUST_HOST = "must_host"
+    NOT_BEFORE_YEAR = "not_before_year"
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A hub whose volume is at least `min_volume` saves `rate` on all its volume."""
+
+    min_volume: float
+    rate: float
+
+
+@dataclass(frozen=True)
+class FunctionAssumptions:
+    tiers: tuple[Tier, ...]  # sorted by min_volume; the first starts at 0
+    fixed_cost: float  # hub running cost per year it is open
+    setup_cost: float  # one-off, in the hub's opening year
+    transition_rate: float  # tau: share of a moved org-function's cost, once, in the year it moves
+    capacity_multiple: float | None  # hub volume <= multiple x host's own cost; None = unlimited
+
+
+@dataclass(frozen=True)
+class Lock:
+    kind: LockKind
+    organisation: str | None  # None only for not_before_year applying to every organisation
+    function: str
+    year: int | None = None  # only for not_before_year
+
+
+@dataclass
+class Problem:
+    organisations: list[str]
+    functions: list[str]
+    years: int
+    discount_rate: float
+    cost: dict[str, dict[str, float]]  # org -> function -> baseline annual £ (missing = 0)
+    wte: dict[str, dict[str, float]]  # org -> function -> WTE (missing = 0)
+    assumptions: dict[str, FunctionAssumptions]  # function -> assumptions
+    integration_cost: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (org, host, f)
+    host_capacity: dict[tuple[str, str], float] = field(default_factory=dict)  # (host, f) -> absolute £
+    budget: list[float | None] = field(default_factory=list)  # transition + integration £ per year
+    pace: list[int | None] = field(default_factory=list)  # moves per year
+    workforce: list[float | None] = field(default_factory=list)  # WTE released per year
+    groups: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> function -> group
+    locks: list[Lock] = field(default_factory=list)
+    board_acceptability: bool = True
+    theta: float = 0.0  # every organisation's attributed NPV >= -theta
+
+    def __post_init__(self) -> None:
+        for name in ("budget", "pace", "workforce"):
+            values = getattr(self, name)
+            if not values:
+                setattr(self, name, [None] * self.years)
+            elif len(values) != self.years:
+                raise ValueError(f"{name} has {len(values)} entries for a {self.years}-year horizon")
+
+    def c(self, org: str, function: str) -> float:
+        return self.cost.get(org, {}).get(function, 0.0)
+
+    def w(self, org: str, function: str) -> float:
+        return self.wte.get(org, {}).get(function, 0.0)
+
+    def group(self, org: str, function: str) -> str | None:
+        return self.groups.get(org, {}).get(function)
+
+    @classmethod
+    def from_spec_json(cls, data: dict[str, Any] | str | Path) -> Problem:
+        """Read the plain format of ../shared/data/spec-instances/README.md."""
+        if not isinstance(data, dict):
+            data = json.loads(Path(data).read_text())
+        functions = list(data["functions"])
+        assumptions = {
+            f: FunctionAssumptions(
+                tiers=tuple(Tier(float(m), float(r)) for m, r in data["tiers"][f]),
+                fixed_cost=float(data["fixed"][f]),
+                setup_cost=float(data["setup"][f]),
+                transition_rate=float(data["tau"][f]),
+                capacity_multiple=(
+                    float(data["capmult"][f]) if data.get("capmult", {}).get(f) is not None else None
+                ),
+            )
+            for f in functions
+        }
+        locks = []
+        for raw in data.get("locks", []):
+            kind = LockKind(raw[0])
+            if kind is LockKind.NOT_BEFORE_YEAR:
+                # [kind, function, year] or [kind, function, year, org]
+                org = raw[3] if len(raw) > 3 else None
+                locks.append(Lock(kind, org, raw[1], int(raw[2])))
+            else:
+                locks.append(Lock(kind, raw[1], raw[2]))
+        return cls(
+            organisations=list(data["orgs"]),
+            functions=functions,
+            years=int(data["years"]),
+            discount_rate=float(data["discount"]),
+            cost={o: {f: float(v) for f, v in fs.items()} for o, fs in data["cost"].items()},
+            wte={o: {f: float(v) for f, v in fs.items()} for o, fs in data.get("wte", {}).items()},
+            assumptions=assumptions,
+            integration_cost={(o, h, f): float(v) for o, h, f, v in data.get("integration", [])},
+            host_capacity={(h, f): float(v) for h, f, v in data.get("capacity", [])},
+            budget=[None if v is None else float(v) for v in data.get("budget") or []],
+            pace=[None if v is None else int(v) for v in data.get("pace") or []],
+            workforce=[None if v is None else float(v) for v in data.get("workforce") or []],
+            groups={o: dict(fs) for o, fs in data.get("groups", {}).items()},
+            locks=locks,
+            board_acceptability=bool(data.get("board", True)),
+            theta=float(data.get("theta", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    solver: str = "highs"  # "highs" (default) or "cbc"
+    time_limit: float | None = 60.0  # seconds
+    relative_gap: float = 1e-4
+    threads: int | None = None
+    seed: int = 0
+    msg: bool = False
+
+
+# ---- what comes out -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """Organisation `organisation`'s function `function` joins `host`'s hub in `year`."""
+
+    organisation: str
+    function: str
+    host: str
+    year: int
+
+
+@dataclass
+class Hub:
+    host: str
+    function: str
+    opening_year: int  # the earliest year a member joins
+    members: list[Move]  # excluding the host
+
+
+@dataclass
+class YearFigures:
+    year: int
+    savings: float
+    running_costs: float
+    setup_costs: float
+    transition_costs: float
+    integration_costs: float
+    net_cash: float  # = £ redeployed to patient care that year
+    cumulative_net_cash: float
+    discount_factor: float
+    discounted_net_cash: float
+    wte_released: float
+    moves: int
+
+
+@dataclass
+class OrganisationFigures:
+    organisation: str
+    attributed_npv: float
+    binds_board: bool = False
+
+
+@dataclass
+class BindingConstraint:
+    family: str  # budget | pace | workforce | capacity | board | lock
+    year: int | None = None
+    organisation: str | None = None
+    function: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class SolverStats:
+    solver: str
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    objective: float | None = None
+    best_bound: float | None = None
+    relative_gap: float | None = None
+    nodes: int | None = None
+    message: str = ""
+
+
+@dataclass
+class Appraisal:
+    """Figures recomputed from a plan alone (solver/appraisal.py), never from a model objective."""
+
+    years: list[YearFigures]
+    organisations: list[OrganisationFigures]
+    npv: float
+    payback_year: int | None
+
+
+@dataclass
+class Plan:
+    status: Status
+    hubs: list[Hub] = field(default_factory=list)
+    appraisal: Appraisal | None = None
+    binding: list[BindingConstraint] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # constraint families, when infeasible
+    stats: SolverStats | None = None
+
+    @property
+    def moves(self) -> list[Move]:
+        return [m for hub in self.hubs for m in hub.members]
+
+    @property
+    def npv(self) -> float | None:
+        return None if self.appraisal is None else self.appraisal.npv
