@@ -1,0 +1,31 @@
+"""SQLAlchemy models. Importing this package registers every table on `Base.metadata`."""
+
+from models.assumption_set import AssumptionSet
+from models.base import Base
+from models.cost_line import CostLine
+from models.enums import LockKind, Maturity, OrganisationKind, ReviewDecision, RunStatus
+from models.footprint import Footprint
+from models.function import FUNCTION_CATALOGUE, Function
+from models.lock import Lock
+from models.organisation import Organisation
+from models.run import Run, RunReview
+from models.upload import Upload
+
+__all__ = [
+    "FUNCTION_CATALOGUE",
+    "AssumptionSet",
+    "Base",
+    "CostLine",
+    "Footprint",
+    "Function",
+    "Lock",
+    "LockKind",
+    "Maturity",
+    "Organisation",
+    "OrganisationKind",
+    "ReviewDecision",
+    "RunStatus",
+    "Run",
+    "RunReview",
+    "Upload",
+]

@@ -1,0 +1,33 @@
+"""Settings from the environment (prefix `STP_` optional for everything but DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATA_DIR / 'stp-planner.sqlite3'}",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://… in production",
+    )
+    host: str = Field(default="127.0.0.1", validation_alias="STP_HOST")
+    port: int = Field(default=8000, validation_alias="STP_PORT")
+    page_size_default: int = Field(default=100, validation_alias="STP_PAGE_SIZE_DEFAULT")
+    page_size_max: int = Field(default=1000, validation_alias="STP_PAGE_SIZE_MAX")
+    bulk_max_rows: int = Field(default=200_000, validation_alias="STP_BULK_MAX_ROWS")
+    upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
+    sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
