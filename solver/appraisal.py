@@ -220,9 +220,20 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
         wte_saved_before = wte_saved
 
     npv = sum(row.discounted_net_cash for row in rows)
-    any_moves = any(hub.members for hub in hubs)
-    # "Cumulative net cash >= 0": the tolerance only absorbs float noise in a sum that is exactly 0.
-    payback = next((row.year for row in rows if row.cumulative_net_cash >= -LIMIT_TOLERANCE), None)
+    # Payback is looked for from the first year money moves: before it cumulative net cash is 0, and
+    # calling that "paid back" would be the same nonsense as a payback year for a plan with no moves
+    # (see solver/README.md). The tolerance only absorbs float noise in a sum that is exactly 0.
+    first_spend = min((hub.opening_year for hub in hubs if hub.members), default=None)
+    payback = None
+    if first_spend is not None:
+        payback = next(
+            (
+                row.year
+                for row in rows
+                if row.year >= first_spend and row.cumulative_net_cash >= -LIMIT_TOLERANCE
+            ),
+            None,
+        )
     organisations = [
         OrganisationFigures(
             organisation=o,
@@ -239,7 +250,7 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
         years=rows,
         organisations=organisations,
         npv=npv,
-        payback_year=payback if any_moves else None,
+        payback_year=payback,
     )
 
 

@@ -1,0 +1,34 @@
+"""Shared fixtures for solver tests: the spec instances with their known optima."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from solver.problem import Problem
+
+# Copies of /work/shared/data/spec-instances/*.json, so the suite does not depend on files outside the repo.
+SPEC_INSTANCES_DIR = Path(__file__).parent / "spec_instances"
+
+# Transcribed from that directory's README: optimal NPV (£, found there by enumeration and by two MILP
+# solvers) and one optimal plan, function -> {member: (host, year it joins)}.
+SPEC_OPTIMA: dict[str, tuple[float, dict[str, dict[str, tuple[str, int]]]]] = {
+    "tiny1.json": (364_757.64, {"finance": {}, "payroll": {"B": ("A", 1), "C": ("A", 1)}}),
+    "tiny-seed5.json": (1_245_417.40, {"finance": {"B": ("A", 2), "D": ("A", 1)}, "payroll": {}}),
+    "tiny-seed14.json": (147_213.24, {"finance": {"B": ("C", 1)}, "payroll": {}}),
+    "tiny-seed27.json": (1_229_066.72, {"finance": {}, "payroll": {"A": ("B", 2), "C": ("B", 1)}}),
+}
+
+
+def load_spec_instance(name: str) -> Problem:
+    return Problem.from_spec_json(SPEC_INSTANCES_DIR / name)
+
+
+@pytest.fixture(params=sorted(SPEC_OPTIMA))
+def spec_instance(
+    request: pytest.FixtureRequest,
+) -> tuple[Problem, float, dict[str, dict[str, tuple[str, int]]]]:
+    """(problem, listed optimal NPV, listed optimal plan) for each spec instance."""
+    npv, plan = SPEC_OPTIMA[request.param]
+    return load_spec_instance(request.param), npv, plan
