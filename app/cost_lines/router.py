@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.orm import Session
+
+from app.core.db import get_session
+from app.cost_lines import service
+from app.cost_lines.schemas import (
+    BulkUpsertRequest,
+    CostLineCreate,
+    CostLinePage,
+    CostLineRead,
+    CostLineUpdate,
+    UpsertReport,
+)
+from app.footprints.service import get_footprint
+from app.settings import get_settings
+
+router = APIRouter(tags=["cost lines"])
+
+Limit = Annotated[int, Query(ge=1, le=get_settings().page_size_max, description="rows per page")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+@router.get("/cost-lines", response_model=CostLinePage)
+def list_all_cost_lines(
+    footprint: Annotated[list[str] | None, Query(description="footprint code(s)")] = None,
+    organisation: str | None = None,
+    function: str | None = None,
+    financial_year: str | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    session: Session = Depends(get_session),
+) -> CostLinePage:
+    return service.list_cost_lines(
+        session,
+        footprints=footprint,
+        organisation=organisation,
+        function=function,
+        financial_year=financial_year,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/footprints/{code}/cost-lines", response_model=CostLinePage)
+def list_cost_lines(
+    code: str,
+    organisation: str | None = None,
+    function: str | None = None,
+    financial_year: str | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    session: Session = Depends(get_session),
+) -> CostLinePage:
+    get_footprint(session, code)
+    return service.list_cost_lines(
+        session,
+        footprints=[code],
+        organisation=organisation,
+        function=function,
+        financial_year=financial_year,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post(
+    "/footprints/{code}/cost-lines", response_model=CostLineRead, status_code=status.HTTP_201_CREATED
+)
+def create_cost_line(
+    code: str, data: CostLineCreate, response: Response, session: Session = Depends(get_session)
+) -> CostLineRead:
+    created = service.create_cost_line(session, get_footprint(session, code), data)
+    response.headers["Location"] = f"/footprints/{code}/cost-lines/{created.id}"
+    return created
+
+
+@router.post("/footprints/{code}/cost-lines/bulk", response_model=UpsertReport)
+def bulk_upsert_cost_lines(
+    code: str, data: BulkUpsertRequest, session: Session = Depends(get_session)
+) -> UpsertReport:
+    """Insert or update many cost lines at once: every line is valid and saved, or nothing is."""
+    footprint = get_footprint(session, code)
+    lines = [
+        service.CostLineInput.from_schema(line, location={"loc": ["body", "lines", i]})
+        for i, line in enumerate(data.lines)
+    ]
+    counts = service.bulk_upsert(session, footprint, lines)
+    return UpsertReport(
+        rows_read=len(lines), inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged
+    )
+
+
+@router.get("/footprints/{code}/cost-lines/{line_id}", response_model=CostLineRead)
+def get_cost_line(code: str, line_id: int, session: Session = Depends(get_session)) -> CostLineRead:
+    return service.get_cost_line(session, get_footprint(session, code), line_id)
+
+
+@router.patch("/footprints/{code}/cost-lines/{line_id}", response_model=CostLineRead)
+def update_cost_line(
+    code: str, line_id: int, data: CostLineUpdate, session: Session = Depends(get_session)
+) -> CostLineRead:
+    return service.update_cost_line(session, get_footprint(session, code), line_id, data)
+
+
+@router.delete("/footprints/{code}/cost-lines/{line_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_cost_line(code: str, line_id: int, session: Session = Depends(get_session)) -> None:
+    service.delete_cost_line(session, get_footprint(session, code), line_id)

@@ -1,0 +1,337 @@
+"""Cost lines: one organisation's annual cost of one function in one financial year."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.money import to_pence, to_pounds
+from app.core.pagination import decode_cursor, encode_cursor
+from app.cost_lines.schemas import CostLineCreate, CostLinePage, CostLineRead, CostLineUpdate
+from app.footprints.service import lock_for_write
+from app.functions.service import function_keys
+from models import CostLine, Footprint, Organisation
+from models.base import utcnow
+
+
+@dataclass(frozen=True)
+class CostLineInput:
+    """A validated line, money already in pence. `location` says where it came from, for error messages."""
+
+    organisation: str
+    function: str
+    financial_year: str
+    pay_pence: int
+    non_pay_pence: int
+    wte: Decimal
+    location: dict[str, Any] | None = None
+
+    @classmethod
+    def from_schema(cls, line: CostLineCreate, location: dict[str, Any] | None = None) -> CostLineInput:
+        return cls(
+            organisation=line.organisation,
+            function=line.function,
+            financial_year=line.financial_year,
+            pay_pence=to_pence(line.pay),
+            non_pay_pence=to_pence(line.non_pay),
+            wte=line.wte.quantize(Decimal("0.01")),
+            location=location,
+        )
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+_ROW_COLUMNS = (
+    CostLine.id,
+    CostLine.organisation_id,
+    CostLine.function_key,
+    CostLine.financial_year,
+    CostLine.pay_pence,
+    CostLine.non_pay_pence,
+    CostLine.wte,
+    CostLine.upload_id,
+    CostLine.created_at,
+    CostLine.updated_at,
+    Organisation.code,
+    Footprint.code,
+)
+
+
+def _base_query() -> Select[Any]:
+    return (
+        select(*_ROW_COLUMNS)
+        .join(Organisation, CostLine.organisation_id == Organisation.id)
+        .join(Footprint, Organisation.footprint_id == Footprint.id)
+    )
+
+
+def _to_read(row: Any) -> CostLineRead:
+    return CostLineRead(
+        id=row[0],
+        footprint=row[11],
+        organisation=row[10],
+        function=row[2],
+        financial_year=row[3],
+        pay=to_pounds(row[4]),
+        non_pay=to_pounds(row[5]),
+        total=to_pounds(row[4] + row[5]),
+        wte=Decimal(row[6]).quantize(Decimal("0.01")),
+        upload_id=row[7],
+        created_at=row[8],
+        updated_at=row[9],
+    )
+
+
+def list_cost_lines(
+    session: Session,
+    *,
+    footprints: Sequence[str] | None = None,
+    organisation: str | None = None,
+    function: str | None = None,
+    financial_year: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> CostLinePage:
+    query = _base_query()
+    if footprints is not None:
+        query = query.where(Footprint.code.in_(footprints))
+    if organisation:
+        query = query.where(Organisation.code == organisation)
+    if function:
+        query = query.where(CostLine.function_key == function)
+    if financial_year:
+        query = query.where(CostLine.financial_year == financial_year)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    after = decode_cursor(cursor)
+    rows = session.execute(query.where(CostLine.id > after).order_by(CostLine.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CostLinePage(
+        items=[_to_read(r) for r in rows],
+        total=total,
+        limit=limit,
+        next_cursor=encode_cursor(rows[-1][0]) if more else None,
+    )
+
+
+def get_cost_line(session: Session, footprint: Footprint, line_id: int) -> CostLineRead:
+    row = session.execute(_base_query().where(CostLine.id == line_id, Footprint.id == footprint.id)).first()
+    if row is None:
+        raise NotFound("Cost line", f"{line_id} in footprint {footprint.code}")
+    return _to_read(row)
+
+
+def _organisation_ids(session: Session, footprint: Footprint) -> dict[str, int]:
+    return dict(
+        session.execute(
+            select(Organisation.code, Organisation.id).where(Organisation.footprint_id == footprint.id)
+        ).all()
+    )
+
+
+def _validate_references(
+    session: Session, footprint: Footprint, lines: Sequence[CostLineInput]
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    organisation_ids = _organisation_ids(session, footprint)
+    known_functions = function_keys(session)
+    errors: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, line in enumerate(lines):
+        where = line.location or {"loc": ["body", "lines", index]}
+        if line.organisation not in organisation_ids:
+            errors.append(
+                {
+                    **_at(where, "organisation"),
+                    "value": line.organisation,
+                    "message": f"organisation {line.organisation} is not in footprint {footprint.code}",
+                }
+            )
+        if line.function not in known_functions:
+            errors.append(
+                {
+                    **_at(where, "function"),
+                    "value": line.function,
+                    "message": f"unknown function {line.function!r}; see GET /functions",
+                }
+            )
+        key = (line.organisation, line.function, line.financial_year)
+        if key in seen:
+            errors.append(
+                {
+                    **_at(where, "organisation"),
+                    "value": line.organisation,
+                    "message": f"duplicate of line {seen[key]} ({line.organisation}, {line.function}, "
+                    f"{line.financial_year})",
+                }
+            )
+        else:
+            seen[key] = index
+    return organisation_ids, errors
+
+
+def _at(where: dict[str, Any], field: str) -> dict[str, Any]:
+    if "loc" in where:
+        return {"loc": [*where["loc"], field]}
+    return dict(where)
+
+
+def bulk_upsert(
+    session: Session,
+    footprint: Footprint,
+    lines: Sequence[CostLineInput],
+    *,
+    upload_id: int | None = None,
+) -> UpsertCounts:
+    """Insert new lines and update changed ones, all or nothing; identical lines are left alone.
+
+    Raises `Invalid` listing every bad line before anything is written. The caller's transaction
+    makes it atomic; the footprint lock makes concurrent upserts for one footprint run in turn.
+    """
+    organisation_ids, errors = _validate_references(session, footprint, lines)
+    if errors:
+        raise Invalid(f"{len(errors)} cost line(s) are not valid; nothing was saved", errors=errors)
+    lock_for_write(session, footprint)
+
+    existing: dict[tuple[int, str, str], tuple[int, int, int, Decimal]] = {}
+    for row in session.execute(
+        select(
+            CostLine.organisation_id,
+            CostLine.function_key,
+            CostLine.financial_year,
+            CostLine.id,
+            CostLine.pay_pence,
+            CostLine.non_pay_pence,
+            CostLine.wte,
+        ).where(CostLine.organisation_id.in_(set(organisation_ids.values())))
+    ):
+        existing[(row[0], row[1], row[2])] = (
+            row[3],
+            row[4],
+            row[5],
+            Decimal(row[6]).quantize(Decimal("0.01")),
+        )
+
+    now = utcnow()
+    to_insert: list[dict[str, Any]] = []
+    to_update: list[dict[str, Any]] = []
+    counts = UpsertCounts()
+    for line in lines:
+        org_id = organisation_ids[line.organisation]
+        current = existing.get((org_id, line.function, line.financial_year))
+        if current is None:
+            to_insert.append(
+                {
+                    "organisation_id": org_id,
+                    "function_key": line.function,
+                    "financial_year": line.financial_year,
+                    "pay_pence": line.pay_pence,
+                    "non_pay_pence": line.non_pay_pence,
+                    "wte": line.wte,
+                    "upload_id": upload_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        elif (current[1], current[2], current[3]) != (line.pay_pence, line.non_pay_pence, line.wte):
+            to_update.append(
+                {
+                    "line_id": current[0],
+                    "pay_pence": line.pay_pence,
+                    "non_pay_pence": line.non_pay_pence,
+                    "wte": line.wte,
+                    "upload_id": upload_id,
+                    "updated_at": now,
+                }
+            )
+        else:
+            counts.unchanged += 1
+    if to_insert:
+        session.execute(insert(CostLine), to_insert)
+    if to_update:
+        session.connection().execute(
+            update(CostLine.__table__)  # type: ignore[arg-type]
+            .where(CostLine.__table__.c.id == bindparam("line_id"))
+            .values(
+                pay_pence=bindparam("pay_pence"),
+                non_pay_pence=bindparam("non_pay_pence"),
+                wte=bindparam("wte"),
+                upload_id=bindparam("upload_id"),
+                updated_at=bindparam("updated_at"),
+            ),
+            to_update,
+        )
+    counts.inserted = len(to_insert)
+    counts.updated = len(to_update)
+    return counts
+
+
+def create_cost_line(session: Session, footprint: Footprint, data: CostLineCreate) -> CostLineRead:
+    line = CostLineInput.from_schema(data, location={"loc": ["body"]})
+    organisation_ids, errors = _validate_references(session, footprint, [line])
+    if errors:
+        raise Invalid("cost line is not valid", errors=errors)
+    org_id = organisation_ids[line.organisation]
+    clash = session.scalar(
+        select(CostLine.id).where(
+            CostLine.organisation_id == org_id,
+            CostLine.function_key == line.function,
+            CostLine.financial_year == line.financial_year,
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            f"a cost line for {line.organisation}, {line.function}, {line.financial_year} already exists",
+            existing_id=clash,
+        )
+    cost_line = CostLine(
+        organisation_id=org_id,
+        function_key=line.function,
+        financial_year=line.financial_year,
+        pay_pence=line.pay_pence,
+        non_pay_pence=line.non_pay_pence,
+        wte=line.wte,
+    )
+    session.add(cost_line)
+    session.flush()
+    return get_cost_line(session, footprint, cost_line.id)
+
+
+def _owned_line(session: Session, footprint: Footprint, line_id: int) -> CostLine:
+    cost_line = session.scalar(
+        select(CostLine)
+        .join(Organisation, CostLine.organisation_id == Organisation.id)
+        .where(CostLine.id == line_id, Organisation.footprint_id == footprint.id)
+    )
+    if cost_line is None:
+        raise NotFound("Cost line", f"{line_id} in footprint {footprint.code}")
+    return cost_line
+
+
+def update_cost_line(
+    session: Session, footprint: Footprint, line_id: int, data: CostLineUpdate
+) -> CostLineRead:
+    cost_line = _owned_line(session, footprint, line_id)
+    if data.pay is not None:
+        cost_line.pay_pence = to_pence(data.pay)
+    if data.non_pay is not None:
+        cost_line.non_pay_pence = to_pence(data.non_pay)
+    if data.wte is not None:
+        cost_line.wte = data.wte
+    session.flush()
+    return get_cost_line(session, footprint, line_id)
+
+
+def delete_cost_line(session: Session, footprint: Footprint, line_id: int) -> None:
+    session.delete(_owned_line(session, footprint, line_id))
+    session.flush()

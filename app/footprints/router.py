@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy.orm import Session
+
+from app.core.db import get_session
+from app.footprints import service
+from app.footprints.schemas import FootprintCreate, FootprintRead, FootprintUpdate
+
+router = APIRouter(prefix="/footprints", tags=["footprints"])
+
+
+@router.get("", response_model=list[FootprintRead])
+def list_footprints(session: Session = Depends(get_session)) -> list[FootprintRead]:
+    return [FootprintRead.model_validate(f) for f in service.list_footprints(session)]
+
+
+@router.post("", response_model=FootprintRead, status_code=status.HTTP_201_CREATED)
+def create_footprint(
+    data: FootprintCreate, response: Response, session: Session = Depends(get_session)
+) -> FootprintRead:
+    footprint = service.create_footprint(session, data)
+    response.headers["Location"] = f"/footprints/{footprint.code}"
+    return FootprintRead.model_validate(footprint)
+
+
+@router.get("/{code}", response_model=FootprintRead)
+def get_footprint(code: str, session: Session = Depends(get_session)) -> FootprintRead:
+    return FootprintRead.model_validate(service.get_footprint(session, code))
+
+
+@router.patch("/{code}", response_model=FootprintRead)
+def update_footprint(
+    code: str, data: FootprintUpdate, session: Session = Depends(get_session)
+) -> FootprintRead:
+    return FootprintRead.model_validate(service.update_footprint(session, code, data))
+
+
+@router.delete("/{code}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_footprint(code: str, session: Session = Depends(get_session)) -> None:
+    service.delete_footprint(session, code)

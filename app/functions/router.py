@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from app.core.db import get_session
+from app.functions import service
+from app.functions.schemas import FunctionRead
+
+router = APIRouter(prefix="/functions", tags=["functions"])
+
+
+@router.get("", response_model=list[FunctionRead])
+def list_functions(session: Session = Depends(get_session)) -> list[FunctionRead]:
+    return [FunctionRead.model_validate(f) for f in service.list_functions(session)]

@@ -1,0 +1,33 @@
+"""The web service: FastAPI app factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.errors import install_problem_handlers
+from app.cost_lines.router import router as cost_lines_router
+from app.footprints.router import router as footprints_router
+from app.functions.router import router as functions_router
+from app.organisations.router import router as organisations_router
+
+DESCRIPTION = """
+Plan which corporate and back-office services the organisations of an STP footprint should share,
+when, and what that is worth. Money is exact: sent and returned as decimal strings in pounds
+(`"1234567.89"`). Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    app = FastAPI(title="STP consolidation planner", version="0.1.0", description=DESCRIPTION)
+    if session_factory is not None:
+        app.state.session_factory = session_factory
+    install_problem_handlers(app)
+    for router in (footprints_router, functions_router, organisations_router, cost_lines_router):
+        app.include_router(router)
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

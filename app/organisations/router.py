@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy.orm import Session
+
+from app.core.db import get_session
+from app.footprints.service import get_footprint
+from app.organisations import service
+from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
+
+router = APIRouter(prefix="/footprints/{code}/organisations", tags=["organisations"])
+
+
+@router.get("", response_model=list[OrganisationRead])
+def list_organisations(code: str, session: Session = Depends(get_session)) -> list[OrganisationRead]:
+    footprint = get_footprint(session, code)
+    return [service.to_read(o, code) for o in service.list_organisations(session, footprint)]
+
+
+@router.post("", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
+def create_organisation(
+    code: str, data: OrganisationCreate, response: Response, session: Session = Depends(get_session)
+) -> OrganisationRead:
+    footprint = get_footprint(session, code)
+    organisation = service.create_organisation(session, footprint, data)
+    response.headers["Location"] = f"/footprints/{code}/organisations/{organisation.code}"
+    return service.to_read(organisation, code)
+
+
+@router.get("/{org_code}", response_model=OrganisationRead)
+def get_organisation(code: str, org_code: str, session: Session = Depends(get_session)) -> OrganisationRead:
+    footprint = get_footprint(session, code)
+    return service.to_read(service.get_organisation(session, footprint, org_code), code)
+
+
+@router.patch("/{org_code}", response_model=OrganisationRead)
+def update_organisation(
+    code: str, org_code: str, data: OrganisationUpdate, session: Session = Depends(get_session)
+) -> OrganisationRead:
+    footprint = get_footprint(session, code)
+    return service.to_read(service.update_organisation(session, footprint, org_code, data), code)
+
+
+@router.delete("/{org_code}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_organisation(code: str, org_code: str, session: Session = Depends(get_session)) -> None:
+    footprint = get_footprint(session, code)
+    service.delete_organisation(session, footprint, org_code)
