@@ -135,8 +135,7 @@ def _hub_year(problem: Problem, hub: Hub, year: int) -> _HubYear | None:
 
 
 def _integration(problem: Problem, move: Move) -> float:
-    if move.organisation == move.host:  # the host does not move
-        return 0.0
+    # Only members move, so an (h, h, f) entry is never charged: the host does not move.
     return problem.integration_cost.get((move.organisation, move.host, move.function), 0.0)
 
 

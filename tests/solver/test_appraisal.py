@@ -140,6 +140,17 @@ def test_member_attributed_exactly_zero_binds_at_theta_zero() -> None:
     assert by_org["M1"].binds_board is True
 
 
+def test_volume_exactly_at_a_tier_minimum_is_in_that_tier() -> None:
+    # H £1.0m + M1 £0.4m = £1.4m, the 10 % tier's minimum: savings 140,000, not 0.
+    problem = two_year_footprint(cost={"H": {"finance": 1_000_000}, "M1": {"finance": 400_000}})
+    appraisal = appraise(problem, hubs_from_assignment(problem, {"finance": {"M1": ("H", 1)}}))
+    assert appraisal.years[0].savings == pytest.approx(140_000)
+    # One pound less and the hub is in the 0 % tier.
+    problem = two_year_footprint(cost={"H": {"finance": 1_000_000}, "M1": {"finance": 399_999}})
+    appraisal = appraise(problem, hubs_from_assignment(problem, {"finance": {"M1": ("H", 1)}}))
+    assert appraisal.years[0].savings == 0
+
+
 def test_no_moves() -> None:
     problem = two_year_footprint()
     appraisal = appraise(problem, [])

@@ -151,6 +151,45 @@ def test_pace_shared_across_functions() -> None:
     )
 
 
+def test_board_rule_is_judged_over_all_functions() -> None:
+    # Finance: B (£0.5m) joins A (£1.0m) in year 1 with a 30 % transition rate: 110,000 overall, but B's
+    # own share is 50,000 - 150,000 + 50,000 = -50,000 (test_board_rule_leaves_only_doing_nothing).
+    # Payroll: A (£0.5m) joins B (£1.0m) in year 1 at 10 %: 210,000 overall, of which B as host gets
+    # (100,000 - 30,000) + (100,000 - 10,000) = 160,000. Together B is at +110,000, so both hubs pass
+    # the board rule: 320,000. Judging finance on its own would wrongly rule its hub out (210,000).
+    expensive_move = dataclasses.replace(FINANCE, transition_rate=0.30)
+    problem = dataclasses.replace(
+        footprint(PAIR, board_acceptability=True),
+        functions=["finance", "payroll"],
+        cost={
+            "A": {"finance": 1_000_000, "payroll": 500_000},
+            "B": {"finance": 500_000, "payroll": 1_000_000},
+        },
+        assumptions={"finance": expensive_move, "payroll": FINANCE},
+    )
+    assert optimum(problem) == (
+        pytest.approx(320_000),
+        {"finance": {"B": ("A", 1)}, "payroll": {"A": ("B", 1)}},
+    )
+
+
+def test_a_lock_on_one_function_does_not_restrict_another() -> None:
+    # Both functions are the PAIR footprint; B must join a payroll hub, which the optimum does anyway.
+    problem = dataclasses.replace(
+        footprint(PAIR, locks=[Lock(LockKind.MUST_JOIN, "B", "payroll")]),
+        functions=["finance", "payroll"],
+        cost={
+            "A": {"finance": 1_000_000, "payroll": 1_000_000},
+            "B": {"finance": 500_000, "payroll": 500_000},
+        },
+        assumptions={"finance": FINANCE, "payroll": FINANCE},
+    )
+    assert optimum(problem) == (
+        pytest.approx(420_000),
+        {"finance": {"B": ("A", 1)}, "payroll": {"B": ("A", 1)}},
+    )
+
+
 def test_zero_cost_partner_cannot_make_a_hub() -> None:
     # Z has no finance cost. If it could join A, A's hub of its own £1.5m would save 150,000 a year
     # (150,000 - 30,000 + 140,000 = 260,000). It cannot: doing nothing is the only plan.
