@@ -49,6 +49,27 @@ def serve(
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port)
 
 
+@demo_cli.command("load")
+def demo_load(
+    path: str | None = typer.Option(None, help="demo file; default fixtures/demo/footprint.json"),
+) -> None:
+    """Load the Greater Manchester demo footprint (illustrative money); loading again changes nothing."""
+    from pathlib import Path
+
+    from app.demo.service import DEFAULT_DEMO_PATH, load_demo
+    from app.settings import get_settings
+    from models.session import make_engine, session_scope
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            summary = load_demo(session, Path(path) if path else DEFAULT_DEMO_PATH)
+    finally:
+        engine.dispose()
+    typer.echo(f"demo loaded into {_safe(url)}: {summary.describe()}")
+
+
 def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
