@@ -1,5 +1,6 @@
 """The consolidation optimiser: pure Python over dataclasses (no database, web or spreadsheet imports)."""
 
+from solver.greedy import greedy_plan
 from solver.problem import (
     Appraisal,
     BindingConstraint,
@@ -17,6 +18,7 @@ from solver.problem import (
     Tier,
     YearFigures,
 )
+from solver.solve import solve
 
 __all__ = [
     "Appraisal",
@@ -34,4 +36,6 @@ __all__ = [
     "Status",
     "Tier",
     "YearFigures",
+    "greedy_plan",
+    "solve",
 ]

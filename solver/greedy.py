@@ -1,0 +1,175 @@
+"""A greedy plan: what a spreadsheet analyst would do.
+
+1. Per function, the biggest organisation that may host becomes a host, and takes the biggest
+   compatible organisations that fit its capacity for as long as each one raises the hub's NPV
+   (everyone moving in year 1, limits ignored). The next biggest organisation left over hosts the
+   next hub, and so on. Hubs that do not pay for themselves are dropped.
+2. Hubs are ranked by NPV per pound of transition spend, then put into the plan one at a time, in the
+   earliest year the whole hub can move without breaking any rule (per-year budget, pace, workforce,
+   board acceptability, locks: all judged by `check_feasible`), and kept only if the plan's NPV rises.
+   A hub that cannot move whole is tried member by member, biggest first, each in its earliest
+   feasible year.
+3. Locks that force a move (`must_host`, `must_join`) are served first with the cheapest hub that
+   satisfies them.
+
+Every plan it keeps has passed `check_feasible`, so the result is always feasible; it returns None
+only when it cannot satisfy the locks that force moves (the problem may then be infeasible). The MILP
+uses it as a warm start and as a quality floor.
+"""
+
+from __future__ import annotations
+
+from solver.appraisal import appraise, check_feasible, violations
+from solver.model import discount_factors, function_candidates
+from solver.problem import Hub, LockKind, Move, Problem
+
+
+def _standalone_npv(problem: Problem, function: str, host: str, members: list[str]) -> float:
+    """NPV of one hub with everyone moving in year 1, ignoring every limit."""
+    a = problem.assumptions[function]
+    df = discount_factors(problem)
+    volume = problem.c(host, function) + sum(problem.c(o, function) for o in members)
+    rate = 0.0
+    for tier in a.tiers:
+        if tier.min_volume <= volume:
+            rate = tier.rate
+    one_off = sum(
+        a.transition_rate * problem.c(o, function) + problem.integration_cost.get((o, host, function), 0.0)
+        for o in members
+    )
+    return sum(df[1:]) * (rate * volume - a.fixed_cost) - df[1] * (a.setup_cost + one_off)
+
+
+def _proposed_hubs(problem: Problem, function: str) -> list[tuple[str, list[str], float]]:
+    cand = function_candidates(problem, function)
+    by_size = sorted(cand.eligible, key=lambda o: (-problem.c(o, function), o))
+    taken: set[str] = set()
+    proposals = []
+    for host in by_size:
+        if host in taken or host not in cand.members_of:
+            continue
+        room = cand.capacity[host] - problem.c(host, function)
+        members: list[str] = []
+        best = -float("inf")
+        for o in sorted(cand.members_of[host], key=lambda o: (-problem.c(o, function), o)):
+            if o in taken or problem.c(o, function) > room + 1e-9:
+                continue
+            value = _standalone_npv(problem, function, host, [*members, o])
+            if value > best or not members:
+                members.append(o)
+                room -= problem.c(o, function)
+                best = value
+        if members and best > 0:
+            taken.add(host)
+            taken.update(members)
+            proposals.append((host, members, best))
+    return proposals
+
+
+def _with(hubs: list[Hub], host: str, function: str, moves: list[Move]) -> list[Hub]:
+    """The plan with `moves` added to (host, function)'s hub, opening it if needed."""
+    result = []
+    found = False
+    for hub in hubs:
+        if hub.host == host and hub.function == function:
+            members = sorted([*hub.members, *moves], key=lambda m: (m.year, m.organisation))
+            result.append(Hub(host, function, min(m.year for m in members), members))
+            found = True
+        else:
+            result.append(hub)
+    if not found:
+        members = sorted(moves, key=lambda m: (m.year, m.organisation))
+        result.append(Hub(host, function, min(m.year for m in members), members))
+    return result
+
+
+def _forced_moves(problem: Problem, hubs: list[Hub]) -> list[Hub] | None:
+    """Serve must_host and must_join locks with the cheapest feasible move; None if impossible."""
+    for lock in problem.locks:
+        f, org = lock.function, lock.organisation
+        if org is None or lock.kind not in (LockKind.MUST_HOST, LockKind.MUST_JOIN):
+            continue
+        in_a_hub = any(
+            hub.function == f and (hub.host == org or any(m.organisation == org for m in hub.members))
+            for hub in hubs
+        )
+        if lock.kind is LockKind.MUST_HOST and any(h.function == f and h.host == org for h in hubs):
+            continue
+        if lock.kind is LockKind.MUST_JOIN and in_a_hub:
+            continue
+        cand = function_candidates(problem, f)
+        options: list[tuple[str, str]] = []  # (member, host)
+        if org in cand.members_of:
+            options += [(o, org) for o in cand.members_of[org]]
+        if lock.kind is LockKind.MUST_JOIN:
+            options += [(org, h) for h in cand.hosts if org in cand.members_of[h]]
+            existing = {hub.host for hub in hubs if hub.function == f}
+            options.sort(key=lambda mh: (mh[1] not in existing, problem.c(mh[0], f)))
+        else:
+            options.sort(key=lambda mh: problem.c(mh[0], f))
+        chosen = None
+        for member, host in options:
+            for year in range(cand.first_year[member], problem.years + 1):
+                trial = _with(hubs, host, f, [Move(member, f, host, year)])
+                if not _breaks_non_lock_rules(problem, trial):
+                    chosen = trial
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            return None
+        hubs = chosen
+    return hubs if not check_feasible(problem, hubs) else None
+
+
+def _breaks_non_lock_rules(problem: Problem, hubs: list[Hub]) -> bool:
+    # While forced moves are added one at a time, the must_* locks not yet served are still broken.
+    unserved = ("but is in none", "but hosts no hub")
+    return any(
+        not (v.family == "lock" and any(phrase in v.message for phrase in unserved))
+        for v in violations(problem, hubs)
+    )
+
+
+def greedy_plan(problem: Problem) -> list[Hub] | None:
+    """A feasible plan built greedily (see module docstring), or None if forced moves are impossible."""
+    hubs = _forced_moves(problem, [])
+    if hubs is None:
+        return None
+    npv = appraise(problem, hubs).npv
+    proposals = []
+    for f in problem.functions:
+        for host, members, value in _proposed_hubs(problem, f):
+            a = problem.assumptions[f]
+            spend = sum(a.transition_rate * problem.c(o, f) for o in members) or 1.0
+            proposals.append((value / spend, f, host, members))
+    proposals.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used = {(h.function, h.host) for h in hubs} | {
+        (m.function, m.organisation) for h in hubs for m in h.members
+    }
+    for _, f, host, members in proposals:
+        if any((f, o) in used for o in [host, *members]):
+            continue
+        cand = function_candidates(problem, f)
+        start = max(cand.first_year[o] for o in members)
+        placed = False
+        for year in range(start, problem.years + 1):
+            trial = _with(hubs, host, f, [Move(o, f, host, year) for o in members])
+            if not check_feasible(problem, trial):
+                value = appraise(problem, trial).npv
+                if value > npv:
+                    hubs, npv, placed = trial, value, True
+                break
+        if placed:
+            used.update((f, o) for o in [host, *members])
+            continue
+        for o in members:
+            for year in range(cand.first_year[o], problem.years + 1):
+                trial = _with(hubs, host, f, [Move(o, f, host, year)])
+                if not check_feasible(problem, trial):
+                    value = appraise(problem, trial).npv
+                    if value > npv:
+                        hubs, npv = trial, value
+                        used.update([(f, o), (f, host)])
+                        break
+    return hubs

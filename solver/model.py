@@ -1,0 +1,411 @@
+"""The consolidation MILP, built with PuLP.
+
+Formulation (per function f; see solver/README.md for why it is exact):
+
+- `join[o,h,tau]` (binary): organisation o's f joins host h's hub in year tau (at most once).
+  Membership in year t is the cumulative sum over tau <= t, so "never leave, never switch" holds by
+  construction.
+- `opens[h,tau]` (binary): h's hub opens in year tau; open in t = cumulative sum.
+- `tier[h,k,t]` (binary): the hub is in tier k in year t; sum over k = open in t.
+- `share[o,h,k,t]` (continuous, 0..1): member o is in the hub in year t AND the hub is in tier k
+  ("multiple-choice" tier model: sum over k = membership, share <= tier). With `tier` integral,
+  `share` is exactly membership x tier, so per-tier volumes and WTE are linear and tight.
+- `volume[h,k,t]` (continuous): the hub's volume if it is in tier k in year t, else 0, bounded by the
+  tier's interval [min_k, min_{k+1} - 0.01] and the host's capacity.
+
+Every rule of SPEC section 3 is a linear constraint on these; the objective is the discounted net cash.
+Candidate sets are reduced only by exact rules (zero-cost org-functions, compatibility groups,
+keep_in_house / may_not_host / not_before_year locks, capacity, tiers no hub of that host can reach).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pulp
+
+from solver.problem import Hub, LockKind, Move, Problem
+
+FAMILIES = ("budget", "pace", "workforce", "capacity", "locks", "board")
+# The top of each tier's volume interval is strict; costs are pounds (and pence), so a penny below the
+# next tier's minimum is the largest volume still in the tier.
+TIER_EPSILON = 0.01
+
+
+def discount_factors(problem: Problem) -> list[float]:
+    """Index t (1..Y) -> (1+d)^-t; index 0 unused."""
+    return [0.0] + [(1.0 + problem.discount_rate) ** -t for t in range(1, problem.years + 1)]
+
+
+def lowest_nonzero_rate(problem: Problem, function: str) -> float:
+    rates = [tier.rate for tier in problem.assumptions[function].tiers if tier.rate > 0]
+    return min(rates) if rates else 0.0
+
+
+@dataclass
+class FunctionCandidates:
+    """Who may host, who may join whom, and from which year, for one function."""
+
+    function: str
+    eligible: list[str]
+    hosts: list[str]
+    members_of: dict[str, list[str]]  # host -> organisations that may join it
+    first_year: dict[str, int]  # organisation -> earliest year it may move
+    capacity: dict[str, float]  # host -> largest volume (math.inf = unlimited)
+    tiers: dict[str, list[tuple[int, float, float, float]]]  # host -> (k, min, max, rate) reachable
+    must_join: set[str]
+    must_host: set[str]
+    impossible_locks: list[str]  # locks that no plan can satisfy (e.g. must_host on a zero-cost org)
+
+
+def host_capacity(problem: Problem, host: str, function: str) -> float:
+    if (host, function) in problem.host_capacity:
+        return problem.host_capacity[(host, function)]
+    multiple = problem.assumptions[function].capacity_multiple
+    return math.inf if multiple is None else multiple * problem.c(host, function)
+
+
+def compatible(problem: Problem, org: str, host: str, function: str) -> bool:
+    return problem.group(org, function) == problem.group(host, function)
+
+
+def function_candidates(
+    problem: Problem, function: str, relax: frozenset[str] = frozenset()
+) -> FunctionCandidates:
+    f = function
+    use_locks = "locks" not in relax
+    eligible = [o for o in problem.organisations if problem.c(o, f) > 0]
+    keep_in_house: set[str] = set()
+    may_not_host: set[str] = set()
+    must_join: set[str] = set()
+    must_host: set[str] = set()
+    first_year = {o: 1 for o in eligible}
+    impossible: list[str] = []
+    if use_locks:
+        for lock in problem.locks:
+            if lock.function != f:
+                continue
+            org = lock.organisation
+            if lock.kind is LockKind.KEEP_IN_HOUSE and org is not None:
+                keep_in_house.add(org)
+            elif lock.kind is LockKind.MAY_NOT_HOST and org is not None:
+                may_not_host.add(org)
+            elif lock.kind is LockKind.MUST_JOIN and org is not None:
+                must_join.add(org)
+            elif lock.kind is LockKind.MUST_HOST and org is not None:
+                must_host.add(org)
+            elif lock.kind is LockKind.NOT_BEFORE_YEAR and lock.year is not None:
+                for o in eligible if org is None else [org]:
+                    if o in first_year:
+                        first_year[o] = max(first_year[o], lock.year)
+    for o in sorted(must_join | must_host):
+        if problem.c(o, f) <= 0:
+            impossible.append(f"{o} has no {f} cost, so it can neither join nor host")
+    for o in sorted(must_host & may_not_host):
+        impossible.append(f"{o} must host and may not host {f}")
+    capacity = {}
+    for h in eligible:
+        capacity[h] = math.inf if "capacity" in relax else host_capacity(problem, h, f)
+    members_of: dict[str, list[str]] = {}
+    for h in eligible:
+        if h in may_not_host:
+            continue
+        room = capacity[h] - problem.c(h, f)
+        members = [
+            o
+            for o in eligible
+            if o != h
+            and o not in keep_in_house
+            and first_year[o] <= problem.years
+            and compatible(problem, o, h, f)
+            and problem.c(o, f) <= room + 1e-9
+        ]
+        if members:
+            members_of[h] = members
+    hosts = list(members_of)
+    tiers: dict[str, list[tuple[int, float, float, float]]] = {}
+    spec_tiers = problem.assumptions[f].tiers
+    for h in hosts:
+        c_h = problem.c(h, f)
+        smallest = c_h + min(problem.c(o, f) for o in members_of[h])
+        largest = min(capacity[h], c_h + sum(problem.c(o, f) for o in members_of[h]))
+        reachable = []
+        for k, tier in enumerate(spec_tiers):
+            upper = spec_tiers[k + 1].min_volume - TIER_EPSILON if k + 1 < len(spec_tiers) else math.inf
+            if tier.min_volume <= largest and upper >= smallest:
+                reachable.append((k, tier.min_volume, min(upper, largest), tier.rate))
+        tiers[h] = reachable
+    return FunctionCandidates(
+        function=f,
+        eligible=eligible,
+        hosts=hosts,
+        members_of=members_of,
+        first_year=first_year,
+        capacity=capacity,
+        tiers=tiers,
+        must_join=must_join,
+        must_host=must_host,
+        impossible_locks=impossible,
+    )
+
+
+def _expr(pairs: Iterable[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
+    """One expression from (variable, coefficient) pairs, repeated variables summed first."""
+    total: dict[pulp.LpVariable, float] = defaultdict(float)
+    for var, coef in pairs:
+        total[var] += coef
+    return pulp.LpAffineExpression([(v, c) for v, c in total.items() if c != 0])
+
+
+@dataclass
+class ConsolidationModel:
+    problem: Problem
+    prob: pulp.LpProblem
+    candidates: dict[str, FunctionCandidates]
+    join: dict[tuple[str, str, str, int], pulp.LpVariable]  # (f, o, h, tau)
+    opens: dict[tuple[str, str, int], pulp.LpVariable]  # (f, h, tau)
+    tier: dict[tuple[str, str, int, int], pulp.LpVariable]  # (f, h, k, t)
+    share: dict[tuple[str, str, str, int, int], pulp.LpVariable]  # (f, o, h, k, t)
+    volume: dict[tuple[str, str, int, int], pulp.LpVariable]  # (f, h, k, t)
+    function_value: dict[str, pulp.LpAffineExpression]  # f -> its discounted net cash
+    infeasible_reasons: list[str]  # found while building: no plan can satisfy these
+    build_seconds: float = 0.0
+    relax: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def binaries(self) -> list[pulp.LpVariable]:
+        return [*self.join.values(), *self.opens.values(), *self.tier.values()]
+
+    def hubs_from_solution(self) -> list[Hub]:
+        """The plan encoded by the current variable values (binaries rounded)."""
+        members: dict[tuple[str, str], list[Move]] = defaultdict(list)
+        for (f, o, h, tau), var in self.join.items():
+            if (var.varValue or 0.0) > 0.5:
+                members[(f, h)].append(Move(o, f, h, tau))
+        hubs = []
+        for (f, h), moves in members.items():
+            moves.sort(key=lambda m: (m.year, m.organisation))
+            hubs.append(Hub(host=h, function=f, opening_year=min(m.year for m in moves), members=moves))
+        order = {f: i for i, f in enumerate(self.problem.functions)}
+        hubs.sort(key=lambda hub: (order[hub.function], hub.host))
+        return hubs
+
+    def set_values_from_hubs(self, hubs: list[Hub]) -> bool:
+        """Give every variable the value the plan implies (for a warm start, or to evaluate it).
+
+        Returns False when the plan uses a variable the model does not have (so it cannot be a start).
+        """
+        problem = self.problem
+        for var in self.prob.variables():
+            var.varValue = 0.0
+        for hub in hubs:
+            f, h = hub.function, hub.host
+            key = (f, h, hub.opening_year)
+            if key not in self.opens:
+                return False
+            self.opens[key].varValue = 1.0
+            joined = {m.organisation: m.year for m in hub.members}
+            for m in hub.members:
+                jkey = (f, m.organisation, h, m.year)
+                if jkey not in self.join:
+                    return False
+                self.join[jkey].varValue = 1.0
+            tiers = self.candidates[f].tiers[h]
+            for t in range(hub.opening_year, problem.years + 1):
+                in_hub = [o for o, y in joined.items() if y <= t]
+                vol = problem.c(h, f) + sum(problem.c(o, f) for o in in_hub)
+                chosen = [k for k, low, high, _ in tiers if low <= vol <= high]
+                if len(chosen) != 1:
+                    return False
+                k = chosen[0]
+                self.tier[(f, h, k, t)].varValue = 1.0
+                self.volume[(f, h, k, t)].varValue = vol
+                for o in in_hub:
+                    self.share[(f, o, h, k, t)].varValue = 1.0
+        return True
+
+
+def build_model(
+    problem: Problem,
+    *,
+    functions: list[str] | None = None,
+    relax: frozenset[str] = frozenset(),
+    board: bool = True,
+    function_bounds: dict[str, float] | None = None,
+    name: str = "consolidation",
+) -> ConsolidationModel:
+    """Build the MILP for `functions` (default all).
+
+    `relax` drops whole constraint families (FAMILIES), for the infeasibility diagnosis. `board=False`
+    drops board acceptability (a relaxation used by the per-function decomposition). `function_bounds`
+    adds the valid inequality "function f's discounted net cash <= bound" (bounds proven by solving f
+    alone under the same per-year limits).
+    """
+    started = time.perf_counter()
+    functions = list(problem.functions if functions is None else functions)
+    years = problem.years
+    df = discount_factors(problem)
+    tail = [0.0] * (years + 2)  # tail[t] = sum of df over t..Y
+    for t in range(years, 0, -1):
+        tail[t] = tail[t + 1] + df[t]
+    prob = pulp.LpProblem(name, pulp.LpMaximize)
+    constraints: list[pulp.LpConstraint] = []
+
+    def add(pairs: Iterable[tuple[pulp.LpVariable, float]], sense: int, rhs: float) -> None:
+        constraints.append(pulp.LpConstraint(_expr(pairs), sense=sense, rhs=rhs))
+
+    LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
+    join: dict[tuple[str, str, str, int], pulp.LpVariable] = {}
+    opens: dict[tuple[str, str, int], pulp.LpVariable] = {}
+    tier: dict[tuple[str, str, int, int], pulp.LpVariable] = {}
+    share: dict[tuple[str, str, str, int, int], pulp.LpVariable] = {}
+    volume: dict[tuple[str, str, int, int], pulp.LpVariable] = {}
+    objective: list[tuple[pulp.LpVariable, float]] = []
+    function_value: dict[str, pulp.LpAffineExpression] = {}
+    spend: dict[int, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    moves: dict[int, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    wte_saved: dict[int, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    attributed: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    candidates: dict[str, FunctionCandidates] = {}
+    reasons: list[str] = []
+
+    for fi, f in enumerate(functions):
+        cand = function_candidates(problem, f, relax)
+        candidates[f] = cand
+        reasons += cand.impossible_locks
+        a = problem.assumptions[f]
+        r_min = lowest_nonzero_rate(problem, f)
+        value: list[tuple[pulp.LpVariable, float]] = []
+        role: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+        host_index = {h: i for i, h in enumerate(problem.organisations)}
+        for h in cand.hosts:
+            hi = host_index[h]
+            c_h = problem.c(h, f)
+            first_join = min(cand.first_year[o] for o in cand.members_of[h])
+            for tau in range(first_join, years + 1):
+                var = pulp.LpVariable(f"u_{fi}_{hi}_{tau}", cat=pulp.LpBinary)
+                opens[(f, h, tau)] = var
+                role[h].append((var, 1.0))
+                # running cost every open year, set-up in the opening year
+                cost = a.fixed_cost * tail[tau] + a.setup_cost * df[tau]
+                value.append((var, -cost))
+                attributed[h].append((var, -cost))
+                # the host is credited r_min on its own cost every year it is in the hub
+                attributed[h].append((var, r_min * c_h * tail[tau]))
+            arrivals: dict[int, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+            for o in cand.members_of[h]:
+                oi = host_index[o]
+                c_o = problem.c(o, f)
+                integration = problem.integration_cost.get((o, h, f), 0.0)
+                one_off = a.transition_rate * c_o + integration
+                for tau in range(cand.first_year[o], years + 1):
+                    var = pulp.LpVariable(f"z_{fi}_{oi}_{hi}_{tau}", cat=pulp.LpBinary)
+                    join[(f, o, h, tau)] = var
+                    role[o].append((var, 1.0))
+                    arrivals[tau].append((var, 1.0))
+                    value.append((var, -one_off * df[tau]))
+                    attributed[o].append((var, r_min * c_o * tail[tau] - one_off * df[tau]))
+                    spend[tau].append((var, one_off))
+                    moves[tau].append((var, 1.0))
+            # a hub opens in a year some member joins (rule 2: never before its first member)
+            for tau in range(first_join, years + 1):
+                add([(opens[(f, h, tau)], 1.0), *((v, -1.0) for v, _ in arrivals[tau])], LE, 0.0)
+            tiers_h = cand.tiers[h]
+            for t in range(first_join, years + 1):
+                open_t = [(opens[(f, h, tau)], -1.0) for tau in range(first_join, t + 1)]
+                tier_vars = []
+                for k, low, high, rate in tiers_h:
+                    y = pulp.LpVariable(f"y_{fi}_{hi}_{k}_{t}", cat=pulp.LpBinary)
+                    v = pulp.LpVariable(f"v_{fi}_{hi}_{k}_{t}", lowBound=0.0)
+                    tier[(f, h, k, t)] = y
+                    volume[(f, h, k, t)] = v
+                    tier_vars.append(y)
+                    volume_terms = [(v, 1.0), (y, -c_h)]
+                    for o in cand.members_of[h]:
+                        if cand.first_year[o] > t:
+                            continue
+                        x = pulp.LpVariable(f"x_{fi}_{host_index[o]}_{hi}_{k}_{t}", 0.0, 1.0)
+                        share[(f, o, h, k, t)] = x
+                        volume_terms.append((x, -problem.c(o, f)))
+                        add([(x, 1.0), (y, -1.0)], LE, 0.0)
+                        wte_saved[t].append((x, rate * problem.w(o, f)))
+                    add(volume_terms, EQ, 0.0)
+                    if low > 0:
+                        add([(v, 1.0), (y, -low)], GE, 0.0)
+                    add([(v, 1.0), (y, -high)], LE, 0.0)
+                    value.append((v, rate * df[t]))
+                    attributed[h].append((v, (rate - r_min) * df[t]))
+                    wte_saved[t].append((y, rate * problem.w(h, f)))
+                add([*((y, 1.0) for y in tier_vars), *open_t], EQ, 0.0)
+                # volume never falls, so the tier never falls (valid inequality)
+                if t > first_join:
+                    for k, *_ in tiers_h:
+                        higher_now = [(tier[(f, h, kk, t - 1)], 1.0) for kk, *_ in tiers_h if kk >= k]
+                        higher_next = [(tier[(f, h, kk, t)], -1.0) for kk, *_ in tiers_h if kk >= k]
+                        add([*higher_now, *higher_next], LE, 0.0)
+                for o in cand.members_of[h]:
+                    if cand.first_year[o] > t:
+                        continue
+                    shares = [(share[(f, o, h, k, t)], 1.0) for k, *_ in tiers_h]
+                    member = [(join[(f, o, h, tau)], -1.0) for tau in range(cand.first_year[o], t + 1)]
+                    add([*shares, *member], EQ, 0.0)
+        # each organisation has at most one role for f: host of one hub, or member of one hub
+        for pairs in role.values():
+            add(pairs, LE, 1.0)
+        for o in sorted(cand.must_join):
+            if role.get(o):
+                add(role[o], GE, 1.0)
+            elif problem.c(o, f) > 0:
+                reasons.append(f"{o} must join a hub for {f} but no hub can take it")
+        for h in sorted(cand.must_host):
+            host_terms = [(opens[key], 1.0) for key in opens if key[0] == f and key[1] == h]
+            if host_terms:
+                add(host_terms, GE, 1.0)
+            elif problem.c(h, f) > 0:
+                reasons.append(f"{h} must host {f} but no organisation can join its hub")
+        function_value[f] = _expr(value)
+        objective += value
+        if function_bounds is not None and f in function_bounds:
+            # Loosened by a pound (and a millionth): the bound is often attained exactly, and a cut that
+            # is tight to the last bit of a float can make a solver discard the optimum.
+            bound = function_bounds[f]
+            add(value, LE, bound + 1.0 + 1e-6 * abs(bound))
+
+    for t in range(1, years + 1):
+        limit = problem.budget[t - 1]
+        if "budget" not in relax and limit is not None and spend[t]:
+            add(spend[t], LE, limit)
+        pace = problem.pace[t - 1]
+        if "pace" not in relax and pace is not None and moves[t]:
+            add(moves[t], LE, float(pace))
+        workforce = problem.workforce[t - 1]
+        if "workforce" not in relax and workforce is not None and wte_saved[t]:
+            released = [*wte_saved[t], *((v, -c) for v, c in wte_saved.get(t - 1, []))]
+            add(released, LE, workforce)
+    if board and problem.board_acceptability and "board" not in relax:
+        for org in problem.organisations:
+            if attributed.get(org):
+                add(attributed[org], GE, -problem.theta)
+
+    prob.setObjective(_expr(objective))
+    for i, con in enumerate(constraints):
+        prob.addConstraint(con, name=f"c{i}")
+    model = ConsolidationModel(
+        problem=problem,
+        prob=prob,
+        candidates=candidates,
+        join=join,
+        opens=opens,
+        tier=tier,
+        share=share,
+        volume=volume,
+        function_value=function_value,
+        infeasible_reasons=reasons,
+        relax=relax,
+    )
+    model.build_seconds = time.perf_counter() - started
+    return model

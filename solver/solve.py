@@ -1,0 +1,519 @@
+"""`solve(problem, options) -> Plan`: the consolidation optimiser with an honest outcome.
+
+Algorithm (solver/README.md explains why every step keeps the answer exactly optimal):
+
+1. Greedy plan (quality floor and warm start).
+2. Decomposition: each function alone, under the same per-year limits but without board
+   acceptability, is a relaxation of the whole problem restricted to that function. Solve each; their
+   best bounds add up to a valid bound on the whole. If the union of the per-function optima breaks no
+   coupling rule (per-year totals, board), it is optimal for the whole problem and we stop.
+3. Otherwise the joint model, with the per-function bounds as valid inequalities and the best known
+   plan as a warm start.
+4. Every returned plan is checked by `check_feasible`, scored by `appraise`, compared with the
+   greedy plan and with the model objective. A solver "optimal" that is worse than a known plan, or an
+   "infeasible" when a known plan is feasible, is not believed: the model is re-solved with the safe
+   settings (HiGHS without presolve, then CBC).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import pulp
+
+from solver.appraisal import appraise, check_feasible
+from solver.greedy import greedy_plan
+from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates
+from solver.problem import (
+    BindingConstraint,
+    Hub,
+    LockKind,
+    Plan,
+    Problem,
+    SolveOptions,
+    SolverStats,
+    Status,
+)
+
+# A plan's NPV and the model objective must agree to the penny.
+PENNY = 0.01
+# HiGHS 1.15.1 with presolve on returned wrong "optimal" and "infeasible" answers on an earlier form of
+# this model (../shared/notes/optimiser-difficulty.md); off is what the enumeration tests prove right.
+HIGHS_PRESOLVE = False
+
+
+@dataclass
+class RunResult:
+    """One solver run, read from the solver itself (never from PuLP's status word)."""
+
+    outcome: str  # optimal | feasible | infeasible | no_solution | error
+    hubs: list[Hub] = field(default_factory=list)
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    nodes: int | None = None
+    seconds: float = 0.0
+    message: str = ""
+
+
+class _HighsWithStart(pulp.HiGHS):
+    """PuLP's HiGHS interface, handing the variables' current values to HiGHS as a starting plan."""
+
+    def __init__(self, *args: object, start: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.start = start
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        if self.start:
+            solution = highspy.HighsSolution()
+            solution.col_value = [float(v.varValue or 0.0) for v in lp.variables()]
+            solution.value_valid = True
+            lp.solverModel.setSolution(solution)
+        lp.solverModel.run()
+
+
+def _run_highs(
+    model: ConsolidationModel, options: SolveOptions, time_limit: float | None, presolve: bool, start: bool
+) -> RunResult:
+    started = time.perf_counter()
+    params: dict[str, object] = {"random_seed": options.seed}
+    if not presolve:
+        params["presolve"] = "off"
+    solver = _HighsWithStart(
+        msg=options.msg,
+        gapRel=options.relative_gap,
+        threads=options.threads,
+        timeLimit=time_limit,
+        start=start,
+        **params,
+    )
+    model.prob.solve(solver)
+    highs = model.prob.solverModel
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    seconds = time.perf_counter() - started
+    ms = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    # PuLP hands HiGHS the negated objective of a maximisation: HiGHS minimises -NPV.
+    objective = -info.objective_function_value if has_solution else None
+    bound = -info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+    nodes = int(info.mip_node_count)
+    text = highs.modelStatusToString(status)
+    if status == ms.kModelEmpty:
+        return RunResult("optimal", [], 0.0, 0.0, 0.0, 0, seconds, text)
+    if status == ms.kOptimal:
+        # A model HiGHS solved as an LP (no branching: node count -1) has no MIP gap to report.
+        gap = float(info.mip_gap) if nodes >= 0 and math.isfinite(info.mip_gap) else 0.0
+        if objective is not None and bound is not None:
+            gap = min(gap, _gap(objective, bound))
+        if gap <= options.relative_gap + 1e-9:
+            return RunResult(
+                "optimal", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, text
+            )
+        return RunResult("feasible", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, text)
+    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        return RunResult("infeasible", seconds=seconds, nodes=nodes, message=text)
+    if has_solution:
+        return RunResult(
+            "feasible",
+            model.hubs_from_solution(),
+            objective,
+            bound,
+            float(info.mip_gap),
+            nodes,
+            seconds,
+            text,
+        )
+    if status in (ms.kTimeLimit, ms.kInterrupt, ms.kIterationLimit, ms.kSolutionLimit):
+        return RunResult("no_solution", bound=bound, nodes=nodes, seconds=seconds, message=text)
+    return RunResult("error", seconds=seconds, message=f"HiGHS: {text}")
+
+
+_CBC_BOUND = re.compile(r"(?:Lower|Upper) bound:\s*(-?[\d.eE+-]+)")
+_CBC_GAP = re.compile(r"Gap:\s*(-?[\d.eE+-]+)")
+_CBC_NODES = re.compile(r"Enumerated nodes:\s*(\d+)")
+
+
+def _run_cbc(
+    model: ConsolidationModel, options: SolveOptions, time_limit: float | None, start: bool
+) -> RunResult:
+    started = time.perf_counter()
+    handle, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
+    os.close(handle)
+    try:
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=options.relative_gap,
+            threads=options.threads,
+            warmStart=start,
+            logPath=log_path,
+            options=[f"randomCbcSeed {options.seed + 1}"],
+        )
+        model.prob.solve(solver)
+        with open(log_path) as fh:
+            log = fh.read()
+    finally:
+        os.unlink(log_path)
+    seconds = time.perf_counter() - started
+    # PuLP's status says "Optimal" for a time-limited CBC run too; sol_status tells them apart:
+    # LpSolutionOptimal only when CBC printed "Optimal", LpSolutionIntegerFeasible when it stopped.
+    sol_status = model.prob.sol_status
+    bound_match = _CBC_BOUND.search(log)
+    gap_match = _CBC_GAP.search(log)
+    nodes_match = _CBC_NODES.search(log)
+    nodes = int(nodes_match.group(1)) if nodes_match else None
+    if model.prob.status == pulp.LpStatusInfeasible:
+        # CBC's "Integer infeasible" leaves sol_status at "no solution found"; the status word is right.
+        return RunResult("infeasible", seconds=seconds, message="Infeasible")
+    if sol_status == pulp.LpSolutionOptimal:
+        objective = pulp.value(model.prob.objective) or 0.0
+        return RunResult(
+            "optimal", model.hubs_from_solution(), objective, objective, 0.0, nodes, seconds, "Optimal"
+        )
+    if sol_status == pulp.LpSolutionIntegerFeasible:
+        objective = pulp.value(model.prob.objective) or 0.0
+        bound = float(bound_match.group(1)) if bound_match else None
+        gap = float(gap_match.group(1)) if gap_match else None
+        if bound is not None and gap is None and objective:
+            gap = abs(bound - objective) / max(abs(objective), 1e-9)
+        return RunResult(
+            "feasible", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, "Stopped"
+        )
+    if sol_status == pulp.LpSolutionInfeasible:
+        return RunResult("infeasible", seconds=seconds, message="Infeasible")
+    if sol_status == pulp.LpSolutionNoSolutionFound:
+        return RunResult("no_solution", seconds=seconds, message="Stopped without a solution")
+    return RunResult("error", seconds=seconds, message=f"CBC status {pulp.LpStatus[model.prob.status]}")
+
+
+def run_model(
+    model: ConsolidationModel,
+    options: SolveOptions,
+    time_limit: float | None,
+    *,
+    start: list[Hub] | None = None,
+    solver: str | None = None,
+    presolve: bool | None = None,
+) -> RunResult:
+    """Solve a built model once with the chosen solver, reporting the solver's own outcome."""
+    use_start = bool(start) and model.set_values_from_hubs(start or [])
+    if time_limit is not None:
+        time_limit = max(time_limit, 0.5)
+    name = solver or options.solver
+    try:
+        if name == "highs":
+            return _run_highs(
+                model, options, time_limit, HIGHS_PRESOLVE if presolve is None else presolve, use_start
+            )
+        if name == "cbc":
+            return _run_cbc(model, options, time_limit, use_start)
+    except pulp.PulpSolverError as exc:
+        return RunResult("error", message=f"{name}: {exc}")
+    return RunResult("error", message=f"unknown solver {name!r} (use 'highs' or 'cbc')")
+
+
+def forced_moves(problem: Problem) -> bool:
+    """True when a lock forces a move; otherwise doing nothing is feasible."""
+    return any(lock.kind in (LockKind.MUST_JOIN, LockKind.MUST_HOST) for lock in problem.locks)
+
+
+class _Deadline:
+    def __init__(self, limit: float | None) -> None:
+        self.end = None if limit is None else time.perf_counter() + limit
+
+    def left(self) -> float | None:
+        return None if self.end is None else max(0.0, self.end - time.perf_counter())
+
+
+def _npv(problem: Problem, hubs: list[Hub]) -> float:
+    return appraise(problem, hubs).npv
+
+
+def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
+    """The best plan for `problem`, with an honest status (see module docstring)."""
+    try:
+        return _solve(problem, options)
+    except Exception as exc:  # noqa: BLE001 - an optimiser run reports its failure, never crashes the worker
+        return Plan(
+            status=Status.ERROR,
+            stats=SolverStats(solver=options.solver, message=f"{type(exc).__name__}: {exc}"),
+        )
+
+
+def _solve(problem: Problem, options: SolveOptions) -> Plan:
+    deadline = _Deadline(options.time_limit)
+    stats = SolverStats(solver=options.solver)
+    notes: list[str] = []
+    greedy = greedy_plan(problem)
+    incumbent: list[Hub] | None = greedy
+    incumbent_npv = _npv(problem, greedy) if greedy is not None else -math.inf
+
+    # --- 2. per-function decomposition -------------------------------------------------------------
+    bounds: dict[str, float] = {}
+    union: list[Hub] = []
+    all_proven = True
+    for f in problem.functions:
+        sub = build_model(problem, functions=[f], board=False, name=f"function_{f}")
+        stats.build_seconds += sub.build_seconds
+        run = run_model(sub, options, deadline.left())
+        stats.solve_seconds += run.seconds
+        if run.outcome == "infeasible" and not sub.infeasible_reasons and not _has_forced_moves(problem, f):
+            # Doing nothing is feasible for f alone: the solver is wrong. Re-solve the safe way.
+            notes.append(f"{options.solver} said {f} alone is infeasible; re-solved with CBC")
+            run = run_model(sub, options, deadline.left(), solver="cbc")
+        if run.outcome in ("infeasible", "error"):
+            union = []
+            all_proven = False
+            if run.outcome == "infeasible" or sub.infeasible_reasons:
+                return _infeasible(problem, options, stats, deadline, notes)
+            stats.message = run.message
+            return Plan(status=Status.ERROR, stats=stats)
+        if run.bound is None:
+            all_proven = False
+            bounds[f] = math.inf
+        else:
+            bounds[f] = run.bound if run.outcome != "optimal" else max(run.bound, run.objective or -math.inf)
+        all_proven = all_proven and run.outcome == "optimal"
+        union += run.hubs
+    union_ok = not check_feasible(problem, union)
+    if union_ok:
+        union_npv = _npv(problem, union)
+        if union_npv > incumbent_npv:
+            incumbent, incumbent_npv = union, union_npv
+    total_bound = sum(bounds.values())
+    if union_ok and all_proven:
+        stats.objective = incumbent_npv
+        stats.best_bound = max(total_bound, incumbent_npv)
+        stats.relative_gap = _gap(incumbent_npv, stats.best_bound)
+        stats.message = "; ".join(
+            [*notes, "each function solved alone; together they break no coupling rule"]
+        )
+        if stats.relative_gap <= options.relative_gap + 1e-9 and incumbent is not None:
+            return _finish(problem, Status.OPTIMAL, incumbent, stats)
+
+    # --- 3. the joint model ------------------------------------------------------------------------
+    finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
+    model = build_model(problem, function_bounds=finite)
+    stats.build_seconds += model.build_seconds
+    if model.infeasible_reasons:
+        return _infeasible(problem, options, stats, deadline, notes)
+    run = run_model(model, options, deadline.left(), start=incumbent)
+    stats.solve_seconds += run.seconds
+    run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)
+    stats.nodes = run.nodes
+    if run.outcome == "infeasible":
+        return _infeasible(problem, options, stats, deadline, notes)
+    if run.outcome == "error":
+        stats.message = "; ".join([*notes, run.message])
+        return Plan(status=Status.ERROR, stats=stats)
+    best = incumbent
+    best_npv = incumbent_npv
+    if run.outcome in ("optimal", "feasible") and not check_feasible(problem, run.hubs):
+        found_npv = _npv(problem, run.hubs)
+        if found_npv >= best_npv - PENNY or best is None:
+            best, best_npv = run.hubs, found_npv
+        if run.objective is not None and abs(run.objective - found_npv) > max(PENNY, 1e-7 * abs(found_npv)):
+            notes.append(
+                f"model objective {run.objective:.2f} differs from the appraised NPV {found_npv:.2f}"
+            )
+    elif run.outcome in ("optimal", "feasible"):
+        notes.append("the solver's plan broke a rule: " + "; ".join(check_feasible(problem, run.hubs)[:3]))
+    if best is None:
+        # No plan known (forced moves, no solution within the time limit).
+        stats.message = "; ".join([*notes, f"no feasible plan found: {run.message}"])
+        stats.best_bound = run.bound
+        return Plan(status=Status.ERROR, stats=stats)
+    bound = (
+        min(b for b in (run.bound, total_bound) if b is not None and math.isfinite(b))
+        if (run.bound is not None or math.isfinite(total_bound))
+        else None
+    )
+    stats.objective = best_npv
+    stats.best_bound = None if bound is None else max(bound, best_npv)
+    stats.relative_gap = None if stats.best_bound is None else _gap(best_npv, stats.best_bound)
+    proven = (
+        run.outcome == "optimal"
+        and stats.relative_gap is not None
+        and stats.relative_gap <= options.relative_gap + 1e-9
+    )
+    stats.message = "; ".join([*notes, run.message])
+    return _finish(problem, Status.OPTIMAL if proven else Status.FEASIBLE, best, stats)
+
+
+def _has_forced_moves(problem: Problem, function: str) -> bool:
+    return any(
+        lock.function == function and lock.kind in (LockKind.MUST_JOIN, LockKind.MUST_HOST)
+        for lock in problem.locks
+    )
+
+
+def _gap(objective: float, bound: float) -> float:
+    if abs(bound - objective) <= PENNY:
+        return 0.0
+    return abs(bound - objective) / max(abs(objective), 1.0)
+
+
+def _believe_or_resolve(
+    problem: Problem,
+    model: ConsolidationModel,
+    options: SolveOptions,
+    deadline: _Deadline,
+    run: RunResult,
+    known_npv: float,
+    notes: list[str],
+) -> RunResult:
+    """Do not believe an "optimal" worse than a known plan, nor an "infeasible" when a plan is known."""
+    suspicious = (run.outcome == "infeasible" and (known_npv > -math.inf or not forced_moves(problem))) or (
+        run.outcome == "optimal"
+        and (
+            check_feasible(problem, run.hubs)
+            or _npv(problem, run.hubs) < known_npv - max(PENNY, 1e-7 * abs(known_npv))
+            or (run.objective is not None and abs(run.objective - _npv(problem, run.hubs)) > 1.0)
+        )
+    )
+    if not suspicious:
+        return run
+    notes.append(
+        f"{options.solver} reported {run.outcome} against a known plan; re-solved with the safe settings"
+    )
+    other = "cbc" if options.solver == "highs" else "highs"
+    retry = run_model(model, options, deadline.left(), solver=other, presolve=False)
+    return retry if retry.outcome != "error" else run
+
+
+def _infeasible(
+    problem: Problem, options: SolveOptions, stats: SolverStats, deadline: _Deadline, notes: list[str]
+) -> Plan:
+    """Confirm infeasibility, then name the families whose relaxation alone makes the problem feasible."""
+    if not forced_moves(problem):
+        # Doing nothing is feasible: an "infeasible" answer is a solver fault, never the truth.
+        stats.message = "; ".join([*notes, "solver reported infeasible although doing nothing is feasible"])
+        return _finish(problem, Status.FEASIBLE, [], stats)
+    conflicts: list[str] = []
+    reasons: list[str] = []
+    for family in FAMILIES:
+        relaxed = build_model(problem, relax=frozenset({family}))
+        stats.build_seconds += relaxed.build_seconds
+        if relaxed.infeasible_reasons:
+            reasons += relaxed.infeasible_reasons
+            continue
+        relaxed.prob.setObjective(pulp.LpAffineExpression())  # any feasible plan will do
+        run = run_model(relaxed, options, deadline.left(), solver="cbc")
+        stats.solve_seconds += run.seconds
+        if run.outcome in ("optimal", "feasible"):
+            conflicts.append(family)
+    if not conflicts:
+        conflicts = [f for f in FAMILIES if f != "locks"] + ["locks"]
+        notes.append("no single family's relaxation makes it feasible: several conflict")
+    full = build_model(problem)
+    reasons = sorted(set(reasons + full.infeasible_reasons))
+    stats.message = "; ".join([*notes, *reasons, "infeasible: conflicting families " + ", ".join(conflicts)])
+    return Plan(status=Status.INFEASIBLE, conflicts=conflicts, stats=stats)
+
+
+def _finish(problem: Problem, status: Status, hubs: list[Hub], stats: SolverStats) -> Plan:
+    broken = check_feasible(problem, hubs)
+    if broken:
+        stats.message = "; ".join([stats.message, *broken])
+        return Plan(status=Status.ERROR, hubs=hubs, stats=stats)
+    appraisal = appraise(problem, hubs)
+    return Plan(
+        status=status,
+        hubs=hubs,
+        appraisal=appraisal,
+        binding=binding_constraints(problem, hubs),
+        stats=stats,
+    )
+
+
+def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstraint]:
+    """Which limits stop the plan from doing more.
+
+    A year's budget binds when what is left of it is less than the cheapest move still open that year
+    (or nothing is left); pace binds when the year's moves equal the limit; workforce binds when the
+    WTE released is within 1 % of the limit; a hub's capacity binds when no organisation not yet in
+    it that could join it would fit; an organisation binds on board acceptability when its attributed
+    NPV is within a penny of -theta (as `appraise` marks it).
+    """
+    found: list[BindingConstraint] = []
+    appraisal = appraise(problem, hubs)
+    placed = {(m.function, m.organisation) for h in hubs for m in h.members} | {
+        (h.function, h.host) for h in hubs
+    }
+    for figures in appraisal.years:
+        t = figures.year
+        budget = problem.budget[t - 1]
+        if budget is not None:
+            spent = figures.transition_costs + figures.integration_costs
+            cheapest = _cheapest_open_move(problem, placed, t)
+            if budget - spent < min(cheapest, math.inf) - 1e-6 and (cheapest < math.inf or spent > 0):
+                found.append(
+                    BindingConstraint("budget", year=t, detail=f"£{spent:,.0f} of £{budget:,.0f} spent")
+                )
+        pace = problem.pace[t - 1]
+        if pace is not None and figures.moves >= pace:
+            found.append(BindingConstraint("pace", year=t, detail=f"{figures.moves} of {pace} moves"))
+        workforce = problem.workforce[t - 1]
+        if workforce is not None and figures.wte_released >= 0.99 * workforce:
+            found.append(
+                BindingConstraint(
+                    "workforce", year=t, detail=f"{figures.wte_released:.1f} of {workforce:.1f} WTE released"
+                )
+            )
+    for hub in hubs:
+        f, h = hub.function, hub.host
+        cand = function_candidates(problem, f)
+        if not math.isfinite(cand.capacity.get(h, math.inf)):
+            continue
+        volume = problem.c(h, f) + sum(problem.c(m.organisation, f) for m in hub.members)
+        room = cand.capacity[h] - volume
+        outsiders = [
+            problem.c(o, f)
+            for o in cand.members_of.get(h, [])
+            if o not in {m.organisation for m in hub.members}
+            and (f, o) not in {(hb.function, hb.host) for hb in hubs}
+        ]
+        if outsiders and min(outsiders) > room + 1e-6:
+            found.append(
+                BindingConstraint(
+                    "capacity",
+                    organisation=h,
+                    function=f,
+                    detail=f"volume £{volume:,.0f} of capacity £{cand.capacity[h]:,.0f}",
+                )
+            )
+    if problem.board_acceptability:
+        for org in appraisal.organisations:
+            if org.binds_board:
+                found.append(
+                    BindingConstraint(
+                        "board",
+                        organisation=org.organisation,
+                        detail=f"attributed NPV £{org.attributed_npv:,.2f}",
+                    )
+                )
+    return found
+
+
+def _cheapest_open_move(problem: Problem, placed: set[tuple[str, str]], year: int) -> float:
+    cheapest = math.inf
+    for f in problem.functions:
+        cand = function_candidates(problem, f)
+        rate = problem.assumptions[f].transition_rate
+        for h, members in cand.members_of.items():
+            for o in members:
+                if (f, o) in placed or cand.first_year[o] > year:
+                    continue
+                cost = rate * problem.c(o, f) + problem.integration_cost.get((o, h, f), 0.0)
+                cheapest = min(cheapest, cost)
+    return cheapest
+
+
+__all__ = ["RunResult", "binding_constraints", "run_model", "solve"]
