@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
     sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
 
+    # Spreadsheet uploads (docs/excel.md): zip-bomb guards, checked from the zip directory before parsing.
+    upload_max_uncompressed_bytes: int = Field(
+        default=500 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_UNCOMPRESSED_BYTES"
+    )
+    upload_max_compression_ratio: int = Field(
+        default=200, validation_alias="STP_UPLOAD_MAX_COMPRESSION_RATIO"
+    )
+    upload_max_zip_entries: int = Field(default=10_000, validation_alias="STP_UPLOAD_MAX_ZIP_ENTRIES")
+    upload_max_reported_problems: int = Field(
+        default=1000, validation_alias="STP_UPLOAD_MAX_REPORTED_PROBLEMS"
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:
