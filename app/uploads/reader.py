@@ -1,0 +1,971 @@
+"""Tolerant reading of the spreadsheets finance teams really send (python-calamine: .xlsx/.xlsm/.xls/.ods).
+
+Tolerated, per sheet: title rows above the header; header names in any case or spacing and common
+synonyms; money as numbers or text (`£1,234`, `1,234.50`, `(1,234)`, `-` or blank as zero); a unit (£, £k,
+£m) in a header, in a cell above the table or in a units row under the header; blank rows; total and
+subtotal rows (skipped, reported); extra columns (ignored, reported). Nothing here touches the database:
+the result is plain data plus every problem found, each with its sheet and cell.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from zipfile import ZipFile
+
+import python_calamine
+from defusedxml import ElementTree as SafeElementTree
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from app.core.errors import ProblemError
+from app.cost_lines.service import CostLineInput
+from app.uploads.guards import FileKind, Inspection, not_a_spreadsheet
+from app.workbooks import layout
+from app.workbooks.layout import FunctionInfo
+from models.enums import OrganisationKind
+
+CellValue = int | float | str | bool | date | datetime | time | timedelta
+Problem = dict[str, Any]
+
+HEADER_SCAN_ROWS = 30
+ORGANISATION_CODE = re.compile(r"^[A-Z0-9]{3,9}$")
+PENNY = Decimal("0.01")
+
+# --- names -------------------------------------------------------------------------------------------
+
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_UNIT_TOKENS = re.compile(r"£\S*|\bgbp\b|'000s?|\b000s\b")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """`Non-Pay (£k)` -> `non pay`: lower case, no brackets or units, words separated by one space."""
+    text = _BRACKETS.sub(" ", text.lower().replace("&", " and "))
+    text = _UNIT_TOKENS.sub(" ", text)
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def _squash(text: str) -> str:
+    return _NON_ALNUM.sub("", text.lower())
+
+
+_UNITS: list[tuple[re.Pattern[str], Decimal]] = [
+    (re.compile(r"£\s*(?:m|mn|mill?ions?)\b|\bmillions?\b|\(\s*m\s*\)"), Decimal(1_000_000)),
+    (re.compile(r"£\s*(?:k|'?000s?|thousands?)(?![0-9])|\bthousands?\b|'000|\(\s*000s?\s*\)"), Decimal(1000)),
+    (re.compile(r"£|\bgbp\b|\bpounds\b"), Decimal(1)),
+]
+
+
+def declared_unit(text: str) -> Decimal | None:
+    """The money unit a header or note declares: £ -> 1, £k/£000 -> 1,000, £m -> 1,000,000."""
+    lower = text.lower()
+    for pattern, unit in _UNITS:
+        if pattern.search(lower):
+            return unit
+    return None
+
+
+_UNITS_ROW_CELL = re.compile(
+    r"^\(?\s*(£\s*(k|m|mn|'?000s?|thousands?|millions?)?|gbp|wte|fte|number|text)\s*\)?$"
+)
+_TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\b", re.IGNORECASE)
+
+CODE = "code"
+NAME = "name"
+KIND = "kind"
+FUNCTION = "function"
+YEAR = "financial_year"
+PAY = "pay"
+NON_PAY = "non_pay"
+WTE = "wte"
+ORGANISATION_NAME = "organisation_name"
+
+_CODE_NAMES = {
+    "ods code",
+    "ods",
+    "org code",
+    "organisation code",
+    "organization code",
+    "ods org code",
+    "org ods code",
+    "organisation ods code",
+    "organization ods code",
+    "ods organisation code",
+    "code",
+    "provider code",
+    "trust code",
+    "ccg code",
+    "org id",
+}
+COST_LINE_FIELDS: dict[str, set[str]] = {
+    CODE: _CODE_NAMES,
+    ORGANISATION_NAME: {"organisation name", "organization name", "org name", "name", "organisation", "org"},
+    FUNCTION: {
+        "function",
+        "functions",
+        "service",
+        "back office function",
+        "corporate function",
+        "function key",
+        "service area",
+    },
+    YEAR: {"financial year", "year", "fy", "fin year", "finance year", "period"},
+    PAY: {"pay", "pay costs", "pay cost", "pay spend", "pay expenditure", "staff costs", "pay total"},
+    NON_PAY: {
+        "non pay",
+        "nonpay",
+        "non pay costs",
+        "non pay cost",
+        "nonpay costs",
+        "non pay spend",
+        "non pay expenditure",
+        "other costs",
+        "non staff costs",
+    },
+    WTE: {
+        "wte",
+        "fte",
+        "whole time equivalent",
+        "whole time equivalents",
+        "full time equivalent",
+        "staff wte",
+        "wte staff",
+        "staff",
+    },
+}
+ORGANISATION_FIELDS: dict[str, set[str]] = {
+    CODE: _CODE_NAMES,
+    NAME: {"name", "organisation name", "organization name", "org name", "organisation", "organization"},
+    KIND: {
+        "kind",
+        "type",
+        "organisation type",
+        "organization type",
+        "org type",
+        "organisation kind",
+        "sector",
+    },
+}
+_LDR_NAMES = {"ldr", "ldr footprint", "local digital roadmap", "local digital roadmap footprint"}
+
+_KINDS: dict[str, str] = {
+    "ccg": "CCG",
+    "clinical commissioning group": "CCG",
+    "csu": "CSU",
+    "commissioning support unit": "CSU",
+    "provider": "PROVIDER",
+    "trust": "PROVIDER",
+    "nhs trust": "PROVIDER",
+    "foundation trust": "PROVIDER",
+    "nhs foundation trust": "PROVIDER",
+    "provider trust": "PROVIDER",
+    "acute trust": "PROVIDER",
+    "ft": "PROVIDER",
+    "local authority": "LOCAL_AUTHORITY",
+    "la": "LOCAL_AUTHORITY",
+    "council": "LOCAL_AUTHORITY",
+    "local government": "LOCAL_AUTHORITY",
+    **{_NON_ALNUM.sub(" ", k.value.lower()).strip(): k.value for k in OrganisationKind},
+}
+_FUNCTION_SYNONYMS = {
+    "human resources": "hr",
+    "workforce": "hr",
+    "information technology": "it",
+    "ict": "it",
+    "it services": "it",
+    "im and t": "it",
+    "estates": "estates",
+    "facilities": "estates",
+    "estates and facilities": "estates",
+    "bi": "business_intelligence",
+    "comms": "communications",
+    "legal": "legal",
+    "legal services": "legal",
+    "training": "training",
+    "finance": "finance",
+    "financial services": "finance",
+}
+
+SHEET_ROLES = {
+    "organisations": layout.ORGANISATIONS,
+    "organizations": layout.ORGANISATIONS,
+    "organisation": layout.ORGANISATIONS,
+    "organization": layout.ORGANISATIONS,
+    "orgs": layout.ORGANISATIONS,
+    "orglist": layout.ORGANISATIONS,
+    "costlines": layout.COST_LINES,
+    "costline": layout.COST_LINES,
+    "costs": layout.COST_LINES,
+    "costdata": layout.COST_LINES,
+    "backofficecosts": layout.COST_LINES,
+    "baselinecosts": layout.COST_LINES,
+    "assumptions": layout.ASSUMPTIONS,
+    "assumption": layout.ASSUMPTIONS,
+    "locks": layout.LOCKS,
+    "lock": layout.LOCKS,
+    "readme": layout.README,
+    "instructions": layout.README,
+    "guidance": layout.README,
+    "notes": layout.README,
+    "contents": layout.README,
+    "cover": layout.README,
+}
+
+# --- results -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedOrganisation:
+    code: str
+    name: str
+    kind: str
+    # function key -> group (None = blank cell) for the group columns the sheet has; others are kept
+    groups: dict[str, str | None]
+    location: dict[str, Any]
+
+
+@dataclass
+class SheetCounts:
+    rows_read: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class ParsedWorkbook:
+    organisations: list[ParsedOrganisation] = field(default_factory=list)
+    cost_lines: list[CostLineInput] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    sheets: dict[str, SheetCounts] = field(default_factory=dict)
+
+
+def cell_ref(row: int, column: int) -> str:
+    """0-based row and column -> A1 reference."""
+    return f"{get_column_letter(column + 1)}{row + 1}"
+
+
+def problem(sheet: str | None, cell: str | None, column: str | None, value: Any, message: str) -> Problem:
+    return {"sheet": sheet, "cell": cell, "column": column, "value": _jsonable(value), "message": message}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | time | timedelta):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+# --- values ------------------------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; the message is shown to the user."""
+
+
+def is_blank(value: CellValue) -> bool:
+    return value == "" or value is None or (isinstance(value, str) and not value.strip())
+
+
+_MONEY_STRIP = str.maketrans("", "", "£,  \u00a0\u202f")
+_DASHES = {"-", "–", "—", "‒", "−"}
+
+
+def parse_amount(value: CellValue, unit: Decimal, *, what: str) -> Decimal:
+    """A non-negative amount in pounds from a number or text; '-' or blank is zero; raises CellError."""
+    if isinstance(value, bool):
+        raise CellError(f"{what} must be an amount, not {value}")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CellError(f"{what} is not a number")
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text == "" or text in _DASHES:
+            return Decimal(0)
+        negative = False
+        if text.startswith("(") and text.endswith(")"):
+            negative, text = True, text[1:-1].strip()
+        text = text.translate(_MONEY_STRIP)
+        if text[:1] in _DASHES:
+            negative, text = not negative, text[1:]
+        elif text.endswith("-"):  # 1,234- (accounting systems)
+            negative, text = not negative, text[:-1]
+        text = text.replace("£", "")
+        scale = Decimal(1)
+        if text[-1:].lower() in ("k", "m") and len(text) > 1:
+            scale = Decimal(1000) if text[-1].lower() == "k" else Decimal(1_000_000)
+            text = text[:-1]
+        try:
+            amount = Decimal(text) * scale
+        except InvalidOperation:
+            raise CellError(f"{what} {value!r} is not an amount of money") from None
+        if not amount.is_finite():
+            raise CellError(f"{what} {value!r} is not an amount of money")
+        if negative:
+            amount = -amount
+    else:
+        raise CellError(f"{what} must be an amount of money, not a {type(value).__name__}")
+    amount *= unit
+    if amount < 0:
+        raise CellError(
+            f"{what} is negative ({_money(amount)}); cost lines are costs and must be zero or more"
+            + (" (brackets mean a negative number)" if isinstance(value, str) and "(" in value else "")
+        )
+    return amount
+
+
+def _money(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def to_pence(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_quantity(value: CellValue, *, what: str) -> Decimal:
+    """WTE and the like: a non-negative number (text allowed), blank or '-' is zero, kept to 2 decimals."""
+    if isinstance(value, bool):
+        raise CellError(f"{what} must be a number, not {value}")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CellError(f"{what} is not a number")
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text == "" or text in _DASHES:
+            return Decimal(0)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise CellError(f"{what} {value!r} is not a number") from None
+        if not number.is_finite():
+            raise CellError(f"{what} {value!r} is not a number")
+    else:
+        raise CellError(f"{what} must be a number, not a {type(value).__name__}")
+    if number < 0:
+        raise CellError(f"{what} is negative ({number}); it must be zero or more")
+    return number.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+_YEAR_LONG = re.compile(r"^(?:fy\s*)?(\d{4})\s*[/\-–_ ]\s*(\d{2}|\d{4})$", re.IGNORECASE)
+_YEAR_SHORT = re.compile(r"^(?:fy\s*)?(\d{2})\s*[/\-–_]\s*(\d{2})$", re.IGNORECASE)
+
+
+def parse_financial_year(value: CellValue) -> str:
+    """`2017/18`, `2017-18`, `2017/2018`, `FY 2017/18`, `17/18` -> `2017/18`."""
+    text = str(value).strip() if isinstance(value, str) else None
+    if text:
+        match = _YEAR_LONG.match(text)
+        if match:
+            start, end = int(match[1]), match[2]
+            if (len(end) == 2 and int(end) == (start + 1) % 100) or (len(end) == 4 and int(end) == start + 1):
+                return f"{start}/{(start + 1) % 100:02d}"
+        match = _YEAR_SHORT.match(text)
+        if match and int(match[2]) == (int(match[1]) + 1) % 100:
+            return f"{2000 + int(match[1])}/{match[2]}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise CellError(
+            f"financial year {value!r} is ambiguous; write it as e.g. "
+            f"{int(value)}/{(int(value) + 1) % 100:02d} (April {int(value)} to March {int(value) + 1})"
+        )
+    raise CellError(f"financial year {value!r} is not understood; write it as e.g. 2017/18")
+
+
+def find_financial_year(text: str) -> str | None:
+    for token in re.findall(r"(?:fy\s*)?\d{4}\s*[/\-–]\s*\d{2,4}|\b\d{2}/\d{2}\b", text, re.IGNORECASE):
+        try:
+            return parse_financial_year(token)
+        except CellError:
+            continue
+    return None
+
+
+def text_value(value: CellValue) -> str:
+    """A cell as text: numbers that are whole come out without `.0` (codes typed as numbers)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
+
+
+# --- formulas (xlsx) ---------------------------------------------------------------------------------
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_parts(archive: ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of its XML, from workbook.xml and its relationships (defusedxml)."""
+    workbook = SafeElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = SafeElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = target
+    parts = {}
+    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"))
+        if target:
+            parts[sheet.get("name", "")] = target
+    return parts
+
+
+def unusable_cells(
+    data: bytes, inspection: Inspection, sheets: Iterable[str]
+) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet, the cells calamine reads as blank but that are not: formulas without a saved value
+    and cells showing an error (#REF!, #DIV/0!...). Only parts the guard saw formulas or errors in."""
+    if inspection.kind != FileKind.XLSX or not inspection.parts_with_formulas:
+        return {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with ZipFile(io.BytesIO(data)) as archive:
+        parts = _sheet_parts(archive)
+        for name in sheets:
+            part = parts.get(name)
+            if part not in inspection.parts_with_formulas:
+                continue
+            cells: dict[tuple[int, int], str] = {}
+            with archive.open(part) as stream:
+                for _event, element in SafeElementTree.iterparse(stream, events=("end",)):
+                    if element.tag != f"{_NS_MAIN}c":
+                        if element.tag == f"{_NS_MAIN}row":
+                            element.clear()
+                        continue
+                    formula = element.find(f"{_NS_MAIN}f")
+                    value = element.find(f"{_NS_MAIN}v")
+                    ref = element.get("r")
+                    if ref:
+                        letters, row = coordinate_from_string(ref)
+                        position = (row - 1, column_index_from_string(letters) - 1)
+                        if element.get("t") == "e":
+                            shown = value.text if value is not None else "an error"
+                            cells[position] = f"the cell shows {shown}; correct it in the workbook"
+                        elif formula is not None and (value is None or not (value.text or "")):
+                            cells[position] = (
+                                f"the formula ={formula.text or '…'} has no saved value; open the file in "
+                                "Excel or LibreOffice, let it calculate, save it and upload it again"
+                            )
+            if cells:
+                found[name] = cells
+    return found
+
+
+# --- sheets ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Header:
+    row: int
+    columns: dict[str, int]  # field -> column index
+    units: dict[int, Decimal]  # column index -> declared unit
+    extra: list[tuple[int, str]]  # ignored columns
+    group_columns: dict[int, str] = field(default_factory=dict)  # column -> function key (organisations)
+
+
+def _match_header(
+    cells: Sequence[CellValue], fields: dict[str, set[str]], group_lookup: Callable[[str], str | None] | None
+) -> Header | None:
+    columns: dict[str, int] = {}
+    units: dict[int, Decimal] = {}
+    extra: list[tuple[int, str]] = []
+    groups: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, str) or not cell.strip():
+            if not is_blank(cell):
+                extra.append((index, text_value(cell)))
+            continue
+        name = normalise(cell)
+        matched = next((f for f, names in fields.items() if name in names and f not in columns), None)
+        if matched is not None:
+            columns[matched] = index
+            unit = declared_unit(cell)
+            if unit is not None:
+                units[index] = unit
+            continue
+        if group_lookup is not None:
+            key = group_lookup(name)
+            if key is not None and key not in groups.values():
+                groups[index] = key
+                continue
+        extra.append((index, cell.strip()))
+    if len(columns) < 2:
+        return None
+    return Header(row=-1, columns=columns, units=units, extra=extra, group_columns=groups)
+
+
+def find_header(
+    rows: Sequence[Sequence[CellValue]],
+    fields: dict[str, set[str]],
+    required: Sequence[str],
+    group_lookup: Callable[[str], str | None] | None = None,
+) -> Header | None:
+    """The first row among the top ones that names the most known columns (and the required ones)."""
+    best: Header | None = None
+    best_score = 0
+    for row_index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+        header = _match_header(cells, fields, group_lookup)
+        if header is None:
+            continue
+        score = len(header.columns) + (10 if all(f in header.columns for f in required) else 0)
+        if score > best_score:
+            header.row = row_index
+            best, best_score = header, score
+    return best
+
+
+def _title_declarations(
+    rows: Sequence[Sequence[CellValue]], header_row: int
+) -> tuple[Decimal | None, str | None]:
+    """A unit (£k...) or a financial year stated in the cells above the header."""
+    unit: Decimal | None = None
+    year: str | None = None
+    for cells in rows[:header_row]:
+        for cell in cells:
+            if isinstance(cell, str) and cell.strip():
+                unit = unit if unit is not None else declared_unit(cell)
+                year = year or find_financial_year(cell)
+    return unit, year
+
+
+def _is_units_row(cells: Sequence[CellValue]) -> bool:
+    texts = [c for c in cells if not is_blank(c)]
+    return bool(texts) and all(isinstance(c, str) and _UNITS_ROW_CELL.match(c.strip().lower()) for c in texts)
+
+
+def _total_cell(cells: Sequence[CellValue]) -> int | None:
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and cell and _TOTAL.match(cell):
+            return index
+    return None
+
+
+class WorkbookReader:
+    """Reads one uploaded workbook into organisations and cost lines, collecting every problem."""
+
+    def __init__(self, functions: Sequence[FunctionInfo]) -> None:
+        self.functions = list(functions)
+        self._function_names: dict[str, str] = {}
+        for function in self.functions:
+            for name in (function.key, function.label):
+                self._function_names[normalise(name.replace("_", " "))] = function.key
+                self._function_names[_squash(name)] = function.key
+        known = {f.key for f in self.functions}
+        for name, key in _FUNCTION_SYNONYMS.items():
+            if key in known:
+                self._function_names.setdefault(name, key)
+        self.result = ParsedWorkbook()
+
+    # lookups
+
+    def function_key(self, value: CellValue) -> str:
+        text = text_value(value)
+        key = self._function_names.get(normalise(text)) or self._function_names.get(_squash(text))
+        if key is None:
+            raise CellError(
+                f"unknown function {text!r}; use one of: " + ", ".join(f.key for f in self.functions)
+            )
+        return key
+
+    def group_function(self, header: str) -> str | None:
+        if header in _LDR_NAMES:
+            return "it" if any(f.key == "it" for f in self.functions) else None
+        for prefix in ("compatibility group ", "group "):
+            if header.startswith(prefix):
+                return self._function_names.get(header[len(prefix) :])
+        for suffix in (" compatibility group", " group", " compatibility"):
+            if header.endswith(suffix):
+                return self._function_names.get(header[: -len(suffix)])
+        return None
+
+    # entry point
+
+    def read(self, data: bytes, inspection: Inspection, file_name: str) -> ParsedWorkbook:
+        try:
+            workbook = python_calamine.load_workbook(io.BytesIO(data))
+        except python_calamine.PasswordError as exc:
+            raise not_a_spreadsheet(
+                file_name, "it is password-protected; remove the password and save again"
+            ) from exc
+        except Exception as exc:  # calamine raises several error types for what is not a workbook
+            raise not_a_spreadsheet(file_name, f"it could not be read as a workbook: {exc}") from exc
+        with workbook:
+            plan: list[tuple[str, str | None]] = []
+            for meta in workbook.sheets_metadata:
+                if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                    continue
+                plan.append((meta.name, SHEET_ROLES.get(_squash(meta.name))))
+            try:
+                unusable = unusable_cells(
+                    data, inspection, [name for name, role in plan if role != layout.README]
+                )
+            except Exception as exc:  # a sheet part that does not parse as XML
+                raise not_a_spreadsheet(file_name, f"a worksheet's XML is damaged: {exc}") from exc
+            for name, role in plan:
+                if role == layout.README:
+                    continue
+                try:
+                    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                except Exception as exc:
+                    self.result.errors.append(
+                        problem(name, None, None, None, f"the sheet cannot be read: {exc}")
+                    )
+                    continue
+                self._read_sheet(name, role, rows, unusable.get(name, {}))
+        if inspection.has_macros:
+            self.result.warnings.append(
+                problem(
+                    None, None, None, None, "the workbook contains macros; they were ignored and never run"
+                )
+            )
+        if not self.result.sheets and not self.result.errors:
+            self.result.errors.append(
+                problem(
+                    None,
+                    None,
+                    None,
+                    file_name,
+                    "no Organisations or CostLines sheet found: name the sheets as in the template, or give "
+                    "them a header row with ODS code, Function, Financial year, Pay and Non-pay columns",
+                )
+            )
+        return self.result
+
+    def _read_sheet(
+        self, name: str, role: str | None, rows: list[list[CellValue]], unusable: dict[tuple[int, int], str]
+    ) -> None:
+        if role in (layout.ASSUMPTIONS, layout.LOCKS):
+            filled = [i for i, cells in enumerate(rows) if not all(is_blank(c) for c in cells)]
+            if len(filled) > 1:
+                self.result.warnings.append(
+                    problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        f"the {role} sheet is not imported by uploads yet; its {len(filled) - 1} row(s) were "
+                        "ignored (set them through the API)",
+                    )
+                )
+            return
+        if role == layout.COST_LINES or role is None:
+            header = find_header(rows, COST_LINE_FIELDS, [CODE, FUNCTION])
+            if header is not None and (FUNCTION in header.columns or role is not None):
+                self._read_cost_lines(name, rows, header, unusable)
+                return
+        if role == layout.ORGANISATIONS or role is None:
+            header = find_header(rows, ORGANISATION_FIELDS, [CODE, NAME, KIND], self.group_function)
+            if header is not None and (KIND in header.columns or role is not None):
+                self._read_organisations(name, rows, header, unusable)
+                return
+        if role is None:
+            self.result.warnings.append(
+                problem(
+                    name, None, None, None, "sheet not recognised (no header row with known columns); ignored"
+                )
+            )
+            return
+        self.result.errors.append(
+            problem(
+                name,
+                None,
+                None,
+                None,
+                f"no header row found in the first {HEADER_SCAN_ROWS} rows: the {role} sheet needs columns "
+                + (
+                    "ODS code, Function, Financial year, Pay (£), Non-pay (£) and WTE"
+                    if role == layout.COST_LINES
+                    else "ODS code, Name and Kind"
+                ),
+            )
+        )
+
+    def _start(
+        self,
+        sheet: str,
+        rows: list[list[CellValue]],
+        header: Header,
+        required: dict[str, str],
+        headers: list[CellValue],
+    ) -> int | None:
+        """Report extra and missing columns; returns the first data row, or None when a column is missing."""
+        self.result.sheets[sheet] = SheetCounts()
+        for index, text in header.extra:
+            self.result.warnings.append(
+                problem(
+                    sheet, cell_ref(header.row, index), text, text, "column not used by the importer; ignored"
+                )
+            )
+        missing = [label for f, label in required.items() if f not in header.columns]
+        for label in missing:
+            found = ", ".join(text_value(h) for h in headers if not is_blank(h))
+            self.result.errors.append(
+                problem(
+                    sheet,
+                    cell_ref(header.row, 0),
+                    label,
+                    None,
+                    f"no {label} column: the header row (row {header.row + 1}) has {found}",
+                )
+            )
+        if missing:
+            return None
+        first = header.row + 1
+        if first < len(rows) and _is_units_row(rows[first]):
+            for index, cell in enumerate(rows[first]):
+                if isinstance(cell, str):
+                    unit = declared_unit(cell)
+                    if unit is not None:
+                        header.units.setdefault(index, unit)
+            first += 1
+        return first
+
+    def _read_cost_lines(
+        self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
+    ) -> None:
+        sheet_unit, sheet_year = _title_declarations(rows, header.row)
+        headers = rows[header.row]
+        required = {CODE: "ODS code", FUNCTION: "Function"}
+        if sheet_year is None:
+            required[YEAR] = "Financial year"
+        first = self._start(sheet, rows, header, required, headers)
+        if PAY not in header.columns and NON_PAY not in header.columns:
+            self.result.errors.append(
+                problem(sheet, cell_ref(header.row, 0), "Pay (£)", None, "no Pay or Non-pay column found")
+            )
+            first = None
+        if first is None:
+            return
+        cols = header.columns
+        c_code, c_function = cols[CODE], cols[FUNCTION]
+        c_year, c_pay, c_non_pay, c_wte = cols.get(YEAR), cols.get(PAY), cols.get(NON_PAY), cols.get(WTE)
+        label = {index: text_value(headers[index]) for index in cols.values()}
+        unit_of = {
+            index: header.units.get(index, sheet_unit if sheet_unit is not None else Decimal(1))
+            for index in (c_pay, c_non_pay)
+            if index is not None
+        }
+        used = sorted(cols[f] for f in (CODE, FUNCTION, YEAR, PAY, NON_PAY, WTE) if f in cols)
+        counts = self.result.sheets[sheet]
+        errors = self.result.errors
+        lines = self.result.cost_lines
+        seen: dict[tuple[str, str, str], str] = {}
+        for r in range(first, len(rows)):
+            cells = rows[r]
+            if all(is_blank(c) for c in cells):
+                continue
+            counts.rows_read += 1
+            total_at = _total_cell(cells)
+            if total_at is not None:
+                counts.skipped += 1
+                self.result.warnings.append(
+                    problem(
+                        sheet, cell_ref(r, total_at), None, cells[total_at], "total or subtotal row skipped"
+                    )
+                )
+                continue
+            row_errors = len(errors)
+            for c in used:
+                if (r, c) in unusable:
+                    errors.append(problem(sheet, cell_ref(r, c), label[c], None, unusable[(r, c)]))
+            if len(errors) > row_errors:
+                continue
+
+            def get(c: int | None, cells: list[CellValue] = cells) -> CellValue:
+                return cells[c] if c is not None and c < len(cells) else ""
+
+            code = text_value(get(c_code)).upper()
+            if not code:
+                errors.append(problem(sheet, cell_ref(r, c_code), label[c_code], None, "ODS code is missing"))
+            elif not ORGANISATION_CODE.match(code):
+                errors.append(
+                    problem(
+                        sheet,
+                        cell_ref(r, c_code),
+                        label[c_code],
+                        get(c_code),
+                        "not an ODS code (3 to 9 letters and digits)",
+                    )
+                )
+            function = ""
+            try:
+                if is_blank(get(c_function)):
+                    raise CellError("function is missing")
+                function = self.function_key(get(c_function))
+            except CellError as exc:
+                errors.append(
+                    problem(sheet, cell_ref(r, c_function), label[c_function], get(c_function), str(exc))
+                )
+            year = sheet_year or ""
+            if c_year is not None and not (sheet_year and is_blank(get(c_year))):
+                try:
+                    if is_blank(get(c_year)):
+                        raise CellError("financial year is missing")
+                    year = parse_financial_year(get(c_year))
+                except CellError as exc:
+                    errors.append(problem(sheet, cell_ref(r, c_year), label[c_year], get(c_year), str(exc)))
+            amounts = []
+            for money_column, what in ((c_pay, "pay"), (c_non_pay, "non-pay")):
+                if money_column is None:
+                    amounts.append(0)
+                    continue
+                value = get(money_column)
+                try:
+                    amounts.append(to_pence(parse_amount(value, unit_of[money_column], what=what)))
+                except CellError as exc:
+                    errors.append(
+                        problem(sheet, cell_ref(r, money_column), label[money_column], value, str(exc))
+                    )
+            wte = Decimal(0).quantize(PENNY)
+            if c_wte is not None:
+                try:
+                    wte = parse_quantity(get(c_wte), what="WTE")
+                except CellError as exc:
+                    errors.append(problem(sheet, cell_ref(r, c_wte), label[c_wte], get(c_wte), str(exc)))
+            if len(errors) > row_errors:
+                continue
+            key = (code, function, year)
+            where = cell_ref(r, c_code)
+            if key in seen:
+                errors.append(
+                    problem(
+                        sheet,
+                        where,
+                        label[c_code],
+                        code,
+                        f"duplicate: row {seen[key]} already gives {code}, {function}, {year}",
+                    )
+                )
+                continue
+            seen[key] = str(r + 1)
+            lines.append(
+                CostLineInput(
+                    organisation=code,
+                    function=function,
+                    financial_year=year,
+                    pay_pence=amounts[0],
+                    non_pay_pence=amounts[1],
+                    wte=wte,
+                    location={"sheet": sheet, "cell": where, "column": label[c_code]},
+                )
+            )
+
+    def _read_organisations(
+        self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
+    ) -> None:
+        headers = rows[header.row]
+        first = self._start(sheet, rows, header, {CODE: "ODS code", NAME: "Name", KIND: "Kind"}, headers)
+        if first is None:
+            return
+        cols = header.columns
+        c_code, c_name, c_kind = cols[CODE], cols[NAME], cols[KIND]
+        label = {index: text_value(headers[index]) for index in [*cols.values(), *header.group_columns]}
+        counts = self.result.sheets[sheet]
+        errors = self.result.errors
+        seen: dict[str, int] = {}
+        for r in range(first, len(rows)):
+            cells = rows[r]
+            if all(is_blank(c) for c in cells):
+                continue
+            counts.rows_read += 1
+            total_at = _total_cell(cells)
+            if total_at is not None:
+                counts.skipped += 1
+                self.result.warnings.append(
+                    problem(
+                        sheet, cell_ref(r, total_at), None, cells[total_at], "total or subtotal row skipped"
+                    )
+                )
+                continue
+            row_errors = len(errors)
+            for c in [c_code, c_name, c_kind, *header.group_columns]:
+                if (r, c) in unusable:
+                    errors.append(problem(sheet, cell_ref(r, c), label[c], None, unusable[(r, c)]))
+
+            def get(c: int, cells: list[CellValue] = cells) -> CellValue:
+                return cells[c] if c < len(cells) else ""
+
+            code = text_value(get(c_code)).upper()
+            if not code:
+                errors.append(problem(sheet, cell_ref(r, c_code), label[c_code], None, "ODS code is missing"))
+            elif not ORGANISATION_CODE.match(code):
+                errors.append(
+                    problem(
+                        sheet,
+                        cell_ref(r, c_code),
+                        label[c_code],
+                        get(c_code),
+                        "not an ODS code (3 to 9 letters and digits)",
+                    )
+                )
+            name = text_value(get(c_name))
+            if not name:
+                errors.append(problem(sheet, cell_ref(r, c_name), label[c_name], None, "name is missing"))
+            elif len(name) > 200:
+                errors.append(
+                    problem(
+                        sheet,
+                        cell_ref(r, c_name),
+                        label[c_name],
+                        name[:50] + "…",
+                        "name is over 200 characters",
+                    )
+                )
+            kind = _KINDS.get(normalise(text_value(get(c_kind))))
+            if kind is None:
+                errors.append(
+                    problem(
+                        sheet,
+                        cell_ref(r, c_kind),
+                        label[c_kind],
+                        get(c_kind),
+                        "kind must be one of " + ", ".join(k.value for k in OrganisationKind),
+                    )
+                )
+            groups: dict[str, str | None] = {}
+            for c, key in header.group_columns.items():
+                value = text_value(get(c))
+                groups[key] = value or None
+            if len(errors) > row_errors:
+                continue
+            if code in seen:
+                errors.append(
+                    problem(
+                        sheet,
+                        cell_ref(r, c_code),
+                        label[c_code],
+                        code,
+                        f"duplicate: row {seen[code]} is also {code}",
+                    )
+                )
+                continue
+            seen[code] = r + 1
+            self.result.organisations.append(
+                ParsedOrganisation(
+                    code=code,
+                    name=name,
+                    kind=kind or "",
+                    groups=groups,
+                    location={"sheet": sheet, "cell": cell_ref(r, c_code), "column": label[c_code]},
+                )
+            )
+
+
+def read_workbook(
+    data: bytes, inspection: Inspection, file_name: str, functions: Sequence[FunctionInfo]
+) -> ParsedWorkbook:
+    return WorkbookReader(functions).read(data, inspection, file_name)
+
+
+__all__ = ["ParsedWorkbook", "ProblemError", "read_workbook"]

@@ -1,0 +1,384 @@
+"""Import a workbook into a footprint (all or nothing), record every upload, export cost lines.
+
+Order of work, chosen so that concurrent uploads of one footprint never interleave and SQLite's
+single writer never sees a stale snapshot:
+1. guards (size, type, zip bomb, XML entities) and parsing: no database;
+2. take the footprint's write lock as the transaction's first statement;
+3. check the file against the database (organisations in other footprints, unknown organisations);
+4. any problem -> `ProblemError` 422 listing all of them, nothing written (the caller rolls back and
+   records the refused upload);
+5. record the upload, upsert organisations, then cost lines through `cost_lines.service.bulk_upsert`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import IO, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotFound, ProblemError
+from app.core.money import to_pounds
+from app.cost_lines.service import bulk_upsert
+from app.footprints.service import get_footprint
+from app.functions.service import list_functions
+from app.settings import Settings, get_settings
+from app.uploads import guards
+from app.uploads.reader import ParsedOrganisation, ParsedWorkbook, problem, read_workbook
+from app.uploads.schemas import Counts, SheetCounts, SheetProblem, UploadRead, UploadReport
+from app.workbooks.layout import FunctionInfo
+from app.workbooks.template import CostLineRow, OrganisationRow, write_workbook
+from models import CostLine, Footprint, Function, Organisation, Upload
+
+
+def limits(settings: Settings | None = None) -> guards.Limits:
+    settings = settings or get_settings()
+    return guards.Limits(
+        max_bytes=settings.upload_max_bytes,
+        max_uncompressed_bytes=settings.upload_max_uncompressed_bytes,
+        max_compression_ratio=settings.upload_max_compression_ratio,
+        max_zip_entries=settings.upload_max_zip_entries,
+    )
+
+
+def function_infos(session: Session) -> list[FunctionInfo]:
+    return [FunctionInfo(f.key, f.label) for f in list_functions(session)]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _lock_footprint(session: Session, code: str) -> Footprint:
+    """The footprint's write lock (as `footprints.service.lock_for_write`), taken by code before
+    anything is read, so everything the import reads is what the concurrent uploads before it committed.
+
+    On SQLite a transaction that has read and then wants to write fails at once if another writer
+    committed in between; one that starts by writing waits for the lock (busy_timeout) instead.
+    """
+    result = session.execute(
+        update(Footprint).where(Footprint.code == code).values(updated_at=Footprint.updated_at)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("Footprint", code)
+    return get_footprint(session, code)
+
+
+def _cap(problems: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    return problems[:limit]
+
+
+def _refuse(errors: list[dict[str, Any]], warnings: list[dict[str, Any]], cap: int) -> ProblemError:
+    sheets_cells = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+    shown = "" if len(errors) <= cap else f" (the first {cap} are listed)"
+    return ProblemError(
+        422,
+        f"The workbook has {sheets_cells}{shown}; nothing was saved. Correct them and upload the file again.",
+        errors=_cap(errors, cap),
+        errors_total=len(errors),
+        warnings=_cap(warnings, cap),
+    )
+
+
+def import_upload(
+    session: Session,
+    footprint_code: str,
+    file_name: str,
+    data: bytes,
+    *,
+    uploaded_by: str = "",
+    settings: Settings | None = None,
+) -> UploadReport:
+    """Import one uploaded workbook into a footprint, or raise `ProblemError` having changed nothing.
+
+    Everything happens inside a SAVEPOINT, so a refusal rolls back exactly this upload's work and
+    leaves the rest of the caller's transaction (its audit entry, the record of the refusal) alone.
+    """
+    settings = settings or get_settings()
+    with session.begin_nested():
+        return _import(session, footprint_code, file_name, data, uploaded_by, settings)
+
+
+def _import(
+    session: Session, footprint_code: str, file_name: str, data: bytes, uploaded_by: str, settings: Settings
+) -> UploadReport:
+    footprint = _lock_footprint(session, footprint_code)  # 404 before any work
+    functions = function_infos(session)
+    inspection = guards.inspect(data, file_name, limits(settings))
+    parsed = read_workbook(data, inspection, file_name, functions)
+    errors = parsed.errors + _check_against_database(session, footprint, parsed)
+    cap = settings.upload_max_reported_problems
+    if errors:
+        raise _refuse(_sorted(errors, parsed), parsed.warnings, cap)
+
+    digest = sha256(data)
+    upload = Upload(
+        footprint_id=footprint.id,
+        file_name=file_name,
+        sha256=digest,
+        uploaded_by=uploaded_by,
+        status="accepted",
+        errors=[],
+        warnings=_cap(parsed.warnings, cap),
+    )
+    session.add(upload)
+    session.flush()
+    organisations = _upsert_organisations(session, footprint, parsed.organisations)
+    cost_lines = Counts()
+    if parsed.cost_lines:
+        counts = bulk_upsert(session, footprint, parsed.cost_lines, upload_id=upload.id)
+        cost_lines = Counts(inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged)
+
+    rows_read = sum(s.rows_read for s in parsed.sheets.values())
+    skipped = sum(s.skipped for s in parsed.sheets.values())
+    inserted = organisations.inserted + cost_lines.inserted
+    updated = organisations.updated + cost_lines.updated
+    unchanged = organisations.unchanged + cost_lines.unchanged
+    upload.rows_read, upload.rows_skipped = rows_read, skipped
+    upload.rows_inserted, upload.rows_updated, upload.rows_unchanged = inserted, updated, unchanged
+    session.flush()
+
+    changed = inserted + updated > 0
+    if changed:
+        message = f"{inserted} row(s) inserted, {updated} updated, {unchanged} unchanged, {skipped} skipped."
+    else:
+        earlier = session.scalar(
+            select(Upload.id)
+            .where(
+                Upload.footprint_id == footprint.id,
+                Upload.sha256 == digest,
+                Upload.status == "accepted",
+                Upload.id != upload.id,
+            )
+            .order_by(Upload.id)
+            .limit(1)
+        )
+        message = f"Nothing changed: every row is already in footprint {footprint.code} as this file says"
+        message += f" (this same file was uploaded before as upload {earlier})." if earlier else "."
+    return UploadReport(
+        upload_id=upload.id,
+        file_name=file_name,
+        sha256=digest,
+        status="accepted",
+        changed=changed,
+        message=message,
+        rows_read=rows_read,
+        inserted=inserted,
+        updated=updated,
+        unchanged=unchanged,
+        skipped=skipped,
+        organisations=organisations,
+        cost_lines=cost_lines,
+        sheets={
+            name: SheetCounts(rows_read=s.rows_read, skipped=s.skipped) for name, s in parsed.sheets.items()
+        },
+        warnings=[SheetProblem(**w) for w in _cap(parsed.warnings, cap)],
+        created_at=upload.created_at,
+    )
+
+
+def _sorted(errors: list[dict[str, Any]], parsed: ParsedWorkbook) -> list[dict[str, Any]]:
+    """File-level problems first, then by sheet (workbook order), row and column."""
+    order = {name: i for i, name in enumerate(parsed.sheets)}
+
+    def key(e: dict[str, Any]) -> tuple[int, int, int, int]:
+        cell = e.get("cell") or ""
+        letters = "".join(ch for ch in cell if ch.isalpha())
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        column = 0
+        for ch in letters:
+            column = column * 26 + ord(ch) - 64
+        sheet = e.get("sheet")
+        return (
+            0 if sheet is None else 1,
+            order.get(sheet, len(order)) if sheet else 0,
+            int(digits or 0),
+            column,
+        )
+
+    return sorted(errors, key=key)
+
+
+def _check_against_database(
+    session: Session, footprint: Footprint, parsed: ParsedWorkbook
+) -> list[dict[str, Any]]:
+    codes = {o.code for o in parsed.organisations} | {line.organisation for line in parsed.cost_lines}
+    if not codes:
+        return []
+    homes: dict[str, str] = {}  # organisation code -> its footprint's code
+    ids = list(codes)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Organisation.code, Footprint.code)
+            .join(Footprint, Organisation.footprint_id == Footprint.id)
+            .where(Organisation.code.in_(ids[start : start + 500]))
+        )
+        homes.update((org, home) for org, home in rows)
+    errors: list[dict[str, Any]] = []
+    on_sheet = set()
+    for org in parsed.organisations:
+        home = homes.get(org.code)
+        if home is not None and home != footprint.code:
+            errors.append(
+                problem(
+                    org.location["sheet"],
+                    org.location["cell"],
+                    org.location["column"],
+                    org.code,
+                    f"organisation {org.code} belongs to footprint {home}; "
+                    "an organisation is in one footprint only",
+                )
+            )
+        else:
+            on_sheet.add(org.code)
+    for line in parsed.cost_lines:
+        code = line.organisation
+        if code in on_sheet or homes.get(code) == footprint.code:
+            continue
+        where = line.location or {}
+        home = homes.get(code)
+        message = (
+            f"organisation {code} belongs to footprint {home}, not {footprint.code}"
+            if home
+            else f"organisation {code} is not in footprint {footprint.code}: "
+            "add it on the Organisations sheet"
+        )
+        errors.append(problem(where.get("sheet"), where.get("cell"), where.get("column"), code, message))
+    return errors
+
+
+def _upsert_organisations(session: Session, footprint: Footprint, parsed: list[ParsedOrganisation]) -> Counts:
+    counts = Counts()
+    if not parsed:
+        return counts
+    existing = {
+        o.code: o
+        for o in session.scalars(select(Organisation).where(Organisation.footprint_id == footprint.id))
+    }
+    for org in parsed:
+        current = existing.get(org.code)
+        groups = dict(current.compatibility_groups or {}) if current is not None else {}
+        for key, group in org.groups.items():
+            if group is None:
+                groups.pop(key, None)
+            else:
+                groups[key] = group
+        if current is None:
+            session.add(
+                Organisation(
+                    code=org.code,
+                    name=org.name,
+                    kind=org.kind,
+                    footprint_id=footprint.id,
+                    compatibility_groups=groups,
+                )
+            )
+            counts.inserted += 1
+        elif (current.name, str(current.kind), current.compatibility_groups or {}) != (
+            org.name,
+            org.kind,
+            groups,
+        ):
+            current.name, current.kind, current.compatibility_groups = org.name, org.kind, groups  # type: ignore[assignment]
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    session.flush()
+    return counts
+
+
+def record_refusal(
+    session: Session,
+    footprint_code: str,
+    file_name: str,
+    data: bytes | None,
+    exc: ProblemError,
+    uploaded_by: str = "",
+) -> int | None:
+    """Record a refused upload (its own work was rolled back by `import_upload`'s savepoint, so the
+    footprint's data is untouched). Returns the upload id, or None when there is no such footprint."""
+    footprint = session.scalar(select(Footprint).where(Footprint.code == footprint_code))
+    if footprint is None:
+        return None
+    cap = get_settings().upload_max_reported_problems
+    errors = exc.errors or [problem(None, None, None, None, exc.detail)]
+    upload = Upload(
+        footprint_id=footprint.id,
+        file_name=file_name,
+        sha256=sha256(data) if data is not None else "",
+        uploaded_by=uploaded_by,
+        status="refused",
+        errors=_cap(errors, cap),
+        warnings=_cap(list(exc.extra.get("warnings", [])), cap),
+    )
+    session.add(upload)
+    session.flush()
+    return upload.id
+
+
+def list_uploads(session: Session, footprint: Footprint) -> list[UploadRead]:
+    uploads = session.scalars(select(Upload).where(Upload.footprint_id == footprint.id).order_by(Upload.id))
+    return [UploadRead.model_validate(u) for u in uploads]
+
+
+def get_upload(session: Session, footprint: Footprint, upload_id: int) -> UploadRead:
+    upload = session.scalar(select(Upload).where(Upload.id == upload_id, Upload.footprint_id == footprint.id))
+    if upload is None:
+        raise NotFound("Upload", f"{upload_id} in footprint {footprint.code}")
+    return UploadRead.model_validate(upload)
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def _organisation_rows(session: Session, footprint: Footprint) -> list[OrganisationRow]:
+    return [
+        OrganisationRow(o.code, o.name, str(o.kind), dict(o.compatibility_groups or {}))
+        for o in session.scalars(
+            select(Organisation).where(Organisation.footprint_id == footprint.id).order_by(Organisation.code)
+        )
+    ]
+
+
+def _cost_line_rows(session: Session, footprint: Footprint) -> Iterator[CostLineRow]:
+    query = (
+        select(
+            Organisation.code,
+            Organisation.name,
+            CostLine.function_key,
+            CostLine.financial_year,
+            CostLine.pay_pence,
+            CostLine.non_pay_pence,
+            CostLine.wte,
+        )
+        .join(Organisation, CostLine.organisation_id == Organisation.id)
+        .join(Function, CostLine.function_key == Function.key)
+        .where(Organisation.footprint_id == footprint.id)
+        .order_by(Organisation.code, Function.sort_order, CostLine.function_key, CostLine.financial_year)
+        .execution_options(yield_per=5000)
+    )
+    for code, name, function, year, pay, non_pay, wte in session.execute(query):
+        yield CostLineRow(
+            code, name, function, year, to_pounds(pay), to_pounds(non_pay), to_pounds(int(wte * 100))
+        )
+
+
+def write_template(session: Session, out: IO[bytes], footprint: Footprint | None = None) -> None:
+    """The blank template, or one prefilled with a footprint's organisations."""
+    functions = function_infos(session)
+    organisations = _organisation_rows(session, footprint) if footprint is not None else []
+    label = f"{footprint.code} {footprint.name}" if footprint is not None else None
+    write_workbook(out, functions, footprint=label, organisations=organisations)
+
+
+def export_cost_lines(session: Session, footprint: Footprint, out: IO[bytes]) -> int:
+    """The footprint's organisations and cost lines in template form; importing it back changes nothing."""
+    return write_workbook(
+        out,
+        function_infos(session),
+        footprint=f"{footprint.code} {footprint.name}",
+        organisations=_organisation_rows(session, footprint),
+        cost_lines=_cost_line_rows(session, footprint),
+    )
