@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pulp
@@ -60,6 +60,34 @@ class FunctionCandidates:
     must_join: set[str]
     must_host: set[str]
     impossible_locks: list[str]  # locks that no plan can satisfy (e.g. must_host on a zero-cost org)
+    join_years: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (member, host) -> years
+    open_years: dict[str, list[int]] = field(default_factory=dict)  # host -> years its hub may open
+    closed_years: dict[str, set[int]] = field(default_factory=dict)  # host -> years it may not open in
+
+    def refresh(self, problem: Problem) -> None:
+        """Recompute hosts, opening years and reachable tiers after members or years were removed."""
+        f = self.function
+        for h in list(self.members_of):
+            self.members_of[h] = [o for o in self.members_of[h] if self.join_years.get((o, h))]
+            if not self.members_of[h]:
+                del self.members_of[h]
+        self.hosts = list(self.members_of)
+        spec_tiers = problem.assumptions[f].tiers
+        self.tiers = {}
+        self.open_years = {}
+        for h in self.hosts:
+            closed = self.closed_years.get(h, set())
+            years = sorted({y for o in self.members_of[h] for y in self.join_years[(o, h)]} - closed)
+            self.open_years[h] = years
+            c_h = problem.c(h, f)
+            smallest = c_h + min(problem.c(o, f) for o in self.members_of[h])
+            largest = min(self.capacity[h], c_h + sum(problem.c(o, f) for o in self.members_of[h]))
+            reachable = []
+            for k, tier in enumerate(spec_tiers):
+                upper = spec_tiers[k + 1].min_volume - TIER_EPSILON if k + 1 < len(spec_tiers) else math.inf
+                if tier.min_volume <= largest and upper >= smallest:
+                    reachable.append((k, tier.min_volume, min(upper, largest), tier.rate))
+            self.tiers[h] = reachable
 
 
 def host_capacity(problem: Problem, host: str, function: str) -> float:
@@ -126,31 +154,96 @@ def function_candidates(
         ]
         if members:
             members_of[h] = members
-    hosts = list(members_of)
-    tiers: dict[str, list[tuple[int, float, float, float]]] = {}
-    spec_tiers = problem.assumptions[f].tiers
-    for h in hosts:
-        c_h = problem.c(h, f)
-        smallest = c_h + min(problem.c(o, f) for o in members_of[h])
-        largest = min(capacity[h], c_h + sum(problem.c(o, f) for o in members_of[h]))
-        reachable = []
-        for k, tier in enumerate(spec_tiers):
-            upper = spec_tiers[k + 1].min_volume - TIER_EPSILON if k + 1 < len(spec_tiers) else math.inf
-            if tier.min_volume <= largest and upper >= smallest:
-                reachable.append((k, tier.min_volume, min(upper, largest), tier.rate))
-        tiers[h] = reachable
-    return FunctionCandidates(
+    cand = FunctionCandidates(
         function=f,
         eligible=eligible,
-        hosts=hosts,
+        hosts=[],
         members_of=members_of,
         first_year=first_year,
         capacity=capacity,
-        tiers=tiers,
+        tiers={},
         must_join=must_join,
         must_host=must_host,
         impossible_locks=impossible,
+        join_years={
+            (o, h): list(range(first_year[o], problem.years + 1)) for h, ms in members_of.items() for o in ms
+        },
     )
+    cand.refresh(problem)
+    return cand
+
+
+def reduce_for_board(problem: Problem, candidates: dict[str, FunctionCandidates]) -> None:
+    """Remove moves and openings that board acceptability forbids whatever else the plan does.
+
+    An organisation's attributed NPV is the sum over functions of what its role in each function earns
+    it. A member's share is exact (r_min x its cost x years in the hub, less its own transition and
+    integration cost); a host's share is bounded above by its scale bonus at the best tier it could
+    reach. If a role's value plus the best every other function could possibly add is still below
+    -theta, no feasible plan uses that role: dropping it is exact. Repeated until nothing changes,
+    since removing members lowers the hosts' bounds.
+    """
+    df = discount_factors(problem)
+    years = problem.years
+    tail = [0.0] * (years + 2)
+    for t in range(years, 0, -1):
+        tail[t] = tail[t + 1] + df[t]
+    theta = problem.theta
+    margin = 1e-3  # prune only what breaks the rule by more than the appraisal's float slack
+    for _ in range(10):
+        member_value: dict[tuple[str, str, str, int], float] = {}
+        host_value: dict[tuple[str, str, int], float] = {}
+        best: dict[tuple[str, str], float] = defaultdict(float)  # (org, f) -> best role value, >= 0
+        for f, cand in candidates.items():
+            a = problem.assumptions[f]
+            r_min = lowest_nonzero_rate(problem, f)
+            for (o, h), ys in cand.join_years.items():
+                if h not in cand.members_of:
+                    continue
+                c_o = problem.c(o, f)
+                one_off = a.transition_rate * c_o + problem.integration_cost.get((o, h, f), 0.0)
+                for tau in ys:
+                    v = r_min * c_o * tail[tau] - one_off * df[tau]
+                    member_value[(f, o, h, tau)] = v
+                    best[(o, f)] = max(best[(o, f)], v)
+            for h in cand.hosts:
+                c_h = problem.c(h, f)
+                bonus = max((rate - r_min) * high for _, _, high, rate in cand.tiers[h])
+                for tau in cand.open_years[h]:
+                    v = (r_min * c_h - a.fixed_cost) * tail[tau] - a.setup_cost * df[tau] + bonus * tail[tau]
+                    host_value[(f, h, tau)] = v
+                    best[(h, f)] = max(best[(h, f)], v)
+        total: dict[str, float] = defaultdict(float)
+        for (o, _), v in best.items():
+            total[o] += v
+        changed = False
+        for f, cand in candidates.items():
+            for (o, h), ys in cand.join_years.items():
+                keep = [
+                    tau
+                    for tau in ys
+                    if (f, o, h, tau) not in member_value
+                    or member_value[(f, o, h, tau)] + total[o] - best[(o, f)] >= -theta - margin
+                ]
+                if len(keep) != len(ys):
+                    cand.join_years[(o, h)] = keep
+                    changed = True
+            for h in cand.hosts:
+                keep_open = [
+                    tau
+                    for tau in cand.open_years[h]
+                    if host_value[(f, h, tau)] + total[h] - best[(h, f)] >= -theta - margin
+                ]
+                if len(keep_open) != len(cand.open_years[h]):
+                    cand.closed_years.setdefault(h, set()).update(set(cand.open_years[h]) - set(keep_open))
+                    # No member can join before the hub's first possible opening year.
+                    for o in cand.members_of[h]:
+                        first_allowed = min(keep_open) if keep_open else years + 1
+                        cand.join_years[(o, h)] = [t for t in cand.join_years[(o, h)] if t >= first_allowed]
+                    changed = True
+            cand.refresh(problem)
+        if not changed:
+            return
 
 
 def _expr(pairs: Iterable[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
@@ -229,6 +322,46 @@ class ConsolidationModel:
         return True
 
 
+def _add_board_covers(
+    problem: Problem,
+    candidates: dict[str, FunctionCandidates],
+    join: dict[tuple[str, str, str, int], pulp.LpVariable],
+    opens: dict[tuple[str, str, int], pulp.LpVariable],
+    add: Callable[[Iterable[tuple[pulp.LpVariable, float]], int, float], None],
+) -> None:
+    """Valid inequalities: an organisation that loses by every move it could make must host something.
+
+    When every move open to organisation a (in any function) has a negative attributed value, a's
+    attributed NPV can reach -theta only through hosting (a host's scale bonus is the only credit
+    that can exceed its costs). So if a move in f alone already takes a below -theta, a can be a
+    member for f only if it hosts another function: sum of a's moves for f <= number of other
+    functions a hosts. The board constraint implies this for integral plans, but its LP relaxation is
+    almost blind to it (a sliver of a hub's bonus pays for a sliver of a move); the cover is not.
+    """
+    df = discount_factors(problem)
+    tail = [0.0] * (problem.years + 2)
+    for t in range(problem.years, 0, -1):
+        tail[t] = tail[t + 1] + df[t]
+    moves_of: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    best_move: dict[tuple[str, str], float] = defaultdict(lambda: -math.inf)  # (org, f) -> best move value
+    for (f, o, h, tau), var in join.items():
+        a = problem.assumptions[f]
+        c_o = problem.c(o, f)
+        one_off = a.transition_rate * c_o + problem.integration_cost.get((o, h, f), 0.0)
+        value = lowest_nonzero_rate(problem, f) * c_o * tail[tau] - one_off * df[tau]
+        moves_of[(o, f)].append(var)
+        best_move[(o, f)] = max(best_move[(o, f)], value)
+    any_gain = {o for (o, _), v in best_move.items() if v >= 0}
+    hosting: dict[str, list[tuple[str, pulp.LpVariable]]] = defaultdict(list)
+    for (f, h, _), var in opens.items():
+        hosting[h].append((f, var))
+    for (o, f), variables in moves_of.items():
+        if o in any_gain or best_move[(o, f)] >= -problem.theta:
+            continue
+        others = [var for ff, var in hosting.get(o, []) if ff != f]
+        add([*((v, 1.0) for v in variables), *((v, -1.0) for v in others)], pulp.LpConstraintLE, 0.0)
+
+
 def build_model(
     problem: Problem,
     *,
@@ -236,6 +369,8 @@ def build_model(
     relax: frozenset[str] = frozenset(),
     board: bool = True,
     function_bounds: dict[str, float] | None = None,
+    hosts_only: dict[str, set[str]] | None = None,
+    strengthen: bool = True,
     name: str = "consolidation",
 ) -> ConsolidationModel:
     """Build the MILP for `functions` (default all).
@@ -243,7 +378,10 @@ def build_model(
     `relax` drops whole constraint families (FAMILIES), for the infeasibility diagnosis. `board=False`
     drops board acceptability (a relaxation used by the per-function decomposition). `function_bounds`
     adds the valid inequality "function f's discounted net cash <= bound" (bounds proven by solving f
-    alone under the same per-year limits).
+    alone under the same per-year limits). `hosts_only` restricts the hosts per function (a heuristic
+    for warm starts: its optimum is a feasible plan, not a bound). `strengthen=False` gives the plain
+    (direct) formulation: no board reductions, no cover or tier-monotonicity inequalities; the tests
+    compare the two.
     """
     started = time.perf_counter()
     functions = list(problem.functions if functions is None else functions)
@@ -273,9 +411,25 @@ def build_model(
     candidates: dict[str, FunctionCandidates] = {}
     reasons: list[str] = []
 
+    for f in functions:
+        candidates[f] = function_candidates(problem, f, relax)
+        if hosts_only is not None:
+            # A restricted model (a heuristic): only these hosts may open hubs. Its plans are plans of
+            # the full problem, never a bound on it.
+            cand = candidates[f]
+            allowed = hosts_only.get(f, set())
+            cand.members_of = {h: ms for h, ms in cand.members_of.items() if h in allowed}
+            cand.refresh(problem)
+    if (
+        strengthen
+        and board
+        and problem.board_acceptability
+        and "board" not in relax
+        and len(functions) == len(problem.functions)
+    ):
+        reduce_for_board(problem, candidates)
     for fi, f in enumerate(functions):
-        cand = function_candidates(problem, f, relax)
-        candidates[f] = cand
+        cand = candidates[f]
         reasons += cand.impossible_locks
         a = problem.assumptions[f]
         r_min = lowest_nonzero_rate(problem, f)
@@ -285,9 +439,12 @@ def build_model(
         for h in cand.hosts:
             hi = host_index[h]
             c_h = problem.c(h, f)
-            first_join = min(cand.first_year[o] for o in cand.members_of[h])
-            for tau in range(first_join, years + 1):
-                var = pulp.LpVariable(f"u_{fi}_{hi}_{tau}", cat=pulp.LpBinary)
+            open_years = cand.open_years[h]
+            if not open_years:
+                continue
+            first_open = open_years[0]
+            for tau in open_years:
+                var = prob.add_variable(f"u_{fi}_{hi}_{tau}", cat=pulp.LpBinary)
                 opens[(f, h, tau)] = var
                 role[h].append((var, 1.0))
                 # running cost every open year, set-up in the opening year
@@ -297,13 +454,14 @@ def build_model(
                 # the host is credited r_min on its own cost every year it is in the hub
                 attributed[h].append((var, r_min * c_h * tail[tau]))
             arrivals: dict[int, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-            for o in cand.members_of[h]:
+            members = [o for o in cand.members_of[h] if cand.join_years[(o, h)]]
+            for o in members:
                 oi = host_index[o]
                 c_o = problem.c(o, f)
                 integration = problem.integration_cost.get((o, h, f), 0.0)
                 one_off = a.transition_rate * c_o + integration
-                for tau in range(cand.first_year[o], years + 1):
-                    var = pulp.LpVariable(f"z_{fi}_{oi}_{hi}_{tau}", cat=pulp.LpBinary)
+                for tau in cand.join_years[(o, h)]:
+                    var = prob.add_variable(f"z_{fi}_{oi}_{hi}_{tau}", cat=pulp.LpBinary)
                     join[(f, o, h, tau)] = var
                     role[o].append((var, 1.0))
                     arrivals[tau].append((var, 1.0))
@@ -312,23 +470,22 @@ def build_model(
                     spend[tau].append((var, one_off))
                     moves[tau].append((var, 1.0))
             # a hub opens in a year some member joins (rule 2: never before its first member)
-            for tau in range(first_join, years + 1):
+            for tau in open_years:
                 add([(opens[(f, h, tau)], 1.0), *((v, -1.0) for v, _ in arrivals[tau])], LE, 0.0)
             tiers_h = cand.tiers[h]
-            for t in range(first_join, years + 1):
-                open_t = [(opens[(f, h, tau)], -1.0) for tau in range(first_join, t + 1)]
+            for t in range(first_open, years + 1):
+                open_t = [(opens[(f, h, tau)], -1.0) for tau in open_years if tau <= t]
+                present = [o for o in members if cand.join_years[(o, h)][0] <= t]
                 tier_vars = []
                 for k, low, high, rate in tiers_h:
-                    y = pulp.LpVariable(f"y_{fi}_{hi}_{k}_{t}", cat=pulp.LpBinary)
-                    v = pulp.LpVariable(f"v_{fi}_{hi}_{k}_{t}", lowBound=0.0)
+                    y = prob.add_variable(f"y_{fi}_{hi}_{k}_{t}", cat=pulp.LpBinary)
+                    v = prob.add_variable(f"v_{fi}_{hi}_{k}_{t}", lowBound=0.0)
                     tier[(f, h, k, t)] = y
                     volume[(f, h, k, t)] = v
                     tier_vars.append(y)
                     volume_terms = [(v, 1.0), (y, -c_h)]
-                    for o in cand.members_of[h]:
-                        if cand.first_year[o] > t:
-                            continue
-                        x = pulp.LpVariable(f"x_{fi}_{host_index[o]}_{hi}_{k}_{t}", 0.0, 1.0)
+                    for o in present:
+                        x = prob.add_variable(f"x_{fi}_{host_index[o]}_{hi}_{k}_{t}", 0.0, 1.0)
                         share[(f, o, h, k, t)] = x
                         volume_terms.append((x, -problem.c(o, f)))
                         add([(x, 1.0), (y, -1.0)], LE, 0.0)
@@ -342,16 +499,14 @@ def build_model(
                     wte_saved[t].append((y, rate * problem.w(h, f)))
                 add([*((y, 1.0) for y in tier_vars), *open_t], EQ, 0.0)
                 # volume never falls, so the tier never falls (valid inequality)
-                if t > first_join:
+                if strengthen and t > first_open:
                     for k, *_ in tiers_h:
                         higher_now = [(tier[(f, h, kk, t - 1)], 1.0) for kk, *_ in tiers_h if kk >= k]
                         higher_next = [(tier[(f, h, kk, t)], -1.0) for kk, *_ in tiers_h if kk >= k]
                         add([*higher_now, *higher_next], LE, 0.0)
-                for o in cand.members_of[h]:
-                    if cand.first_year[o] > t:
-                        continue
+                for o in present:
                     shares = [(share[(f, o, h, k, t)], 1.0) for k, *_ in tiers_h]
-                    member = [(join[(f, o, h, tau)], -1.0) for tau in range(cand.first_year[o], t + 1)]
+                    member = [(join[(f, o, h, tau)], -1.0) for tau in cand.join_years[(o, h)] if tau <= t]
                     add([*shares, *member], EQ, 0.0)
         # each organisation has at most one role for f: host of one hub, or member of one hub
         for pairs in role.values():
@@ -390,6 +545,8 @@ def build_model(
         for org in problem.organisations:
             if attributed.get(org):
                 add(attributed[org], GE, -problem.theta)
+        if strengthen:
+            _add_board_covers(problem, candidates, join, opens, add)
 
     prob.setObjective(_expr(objective))
     for i, con in enumerate(constraints):

@@ -262,7 +262,9 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     for f in problem.functions:
         sub = build_model(problem, functions=[f], board=False, name=f"function_{f}")
         stats.build_seconds += sub.build_seconds
-        run = run_model(sub, options, deadline.left())
+        left = deadline.left()
+        # Each function alone gets a share of the time: its bound stays valid if it stops early.
+        run = run_model(sub, options, None if left is None else left * 0.3 / len(problem.functions))
         stats.solve_seconds += run.seconds
         if run.outcome == "infeasible" and not sub.infeasible_reasons and not _has_forced_moves(problem, f):
             # Doing nothing is feasible for f alone: the solver is wrong. Re-solve the safe way.
@@ -298,7 +300,25 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         if stats.relative_gap <= options.relative_gap + 1e-9 and incumbent is not None:
             return _finish(problem, Status.OPTIMAL, incumbent, stats)
 
-    # --- 3. the joint model ------------------------------------------------------------------------
+    # --- 3. a restricted joint model for a good starting plan ------------------------------------------
+    # Only the hosts the per-function optima and the greedy plan chose may host: a much smaller model
+    # whose best plan is feasible for the whole problem (it is never used as a bound).
+    chosen: dict[str, set[str]] = {}
+    for hub in [*union, *(greedy or [])]:
+        chosen.setdefault(hub.function, set()).add(hub.host)
+    left = deadline.left()
+    if chosen and (left is None or left > 1.0):
+        restricted = build_model(problem, hosts_only=chosen, name="restricted")
+        stats.build_seconds += restricted.build_seconds
+        share = None if left is None else max(0.5, left * 0.3)
+        trial = run_model(restricted, options, share, start=incumbent)
+        stats.solve_seconds += trial.seconds
+        if trial.outcome in ("optimal", "feasible") and not check_feasible(problem, trial.hubs):
+            trial_npv = _npv(problem, trial.hubs)
+            if trial_npv > incumbent_npv:
+                incumbent, incumbent_npv = trial.hubs, trial_npv
+
+    # --- 4. the joint model ------------------------------------------------------------------------
     finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
     model = build_model(problem, function_bounds=finite)
     stats.build_seconds += model.build_seconds
