@@ -389,12 +389,12 @@ def find_financial_year(text: str) -> str | None:
     return None
 
 
-def text_value(value: CellValue) -> str:
+def text_value(value: CellValue, strip: bool = True) -> str:
     """A cell as text: numbers that are whole come out without `.0` (codes typed as numbers)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):
-        return value.strip()
+        return value.strip() if strip else value
     return str(value)
 
 
@@ -909,8 +909,8 @@ class WorkbookReader:
                         "not an ODS code (3 to 9 letters and digits)",
                     )
                 )
-            name = text_value(get(c_name))
-            if not name:
+            name = text_value(get(c_name), strip=False)  # kept exactly as written: exports round-trip
+            if not name.strip():
                 errors.append(problem(sheet, cell_ref(r, c_name), label[c_name], None, "name is missing"))
             elif len(name) > 200:
                 errors.append(
@@ -935,8 +935,8 @@ class WorkbookReader:
                 )
             groups: dict[str, str | None] = {}
             for c, key in header.group_columns.items():
-                value = text_value(get(c))
-                groups[key] = value or None
+                value = text_value(get(c), strip=False)
+                groups[key] = value if value.strip() else None
             if len(errors) > row_errors:
                 continue
             if code in seen:
