@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.types import Message
@@ -161,6 +161,7 @@ async def upload_workbook(
     except ProblemError as exc:
         return await _refused(request, session, caller, code, file_name, data, exc)
     except IntegrityError:
+        await run_in_threadpool(session.rollback)
         problem = ProblemError(
             409,
             "Another change to the same organisations was saved at the same moment; nothing from this file "
@@ -169,6 +170,8 @@ async def upload_workbook(
         return await _refused(request, session, caller, code, file_name, data, problem)
     except DBAPIError as error:
         # SQLite "database is locked", PostgreSQL serialization failure or deadlock: a concurrent writer.
+        # The whole transaction is gone (on SQLite the failed write may be the request's audit entry).
+        await run_in_threadpool(session.rollback)
         problem = ProblemError(
             503,
             "Another upload for this footprint was being saved at the same moment; nothing from this file "
@@ -198,7 +201,7 @@ async def _refused(
                 lambda: service.record_refusal(session, code, file_name, data, exc, uploaded_by=caller.name)
             )
             caller.note(upload_id=upload_id, file_name=file_name, status="refused")
-        except DBAPIError:  # recording must never hide the refusal itself
+        except SQLAlchemyError:  # recording must never hide the refusal itself
             await run_in_threadpool(session.rollback)
     extra = {k: v for k, v in exc.extra.items()}
     if upload_id is not None:
