@@ -10,6 +10,7 @@ from app.cost_lines.router import router as cost_lines_router
 from app.footprints.router import router as footprints_router
 from app.functions.router import router as functions_router
 from app.organisations.router import router as organisations_router
+from app.uploads.router import router as uploads_router
 
 DESCRIPTION = """
 Plan which corporate and back-office services the organisations of an STP footprint should share,
@@ -23,7 +24,14 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     if session_factory is not None:
         app.state.session_factory = session_factory
     install_problem_handlers(app)
-    for router in (footprints_router, functions_router, organisations_router, cost_lines_router):
+    # uploads first: its /footprints/{code}/cost-lines/export.xlsx must win over cost-lines/{line_id}
+    for router in (
+        uploads_router,
+        footprints_router,
+        functions_router,
+        organisations_router,
+        cost_lines_router,
+    ):
         app.include_router(router)
 
     @app.get("/health", tags=["service"])
