@@ -54,6 +54,7 @@ def generate_footprint(
     integration_costs: int | None = None,
     it_groups: bool = True,
     discount_rate: float = 0.035,
+    transition_rate: float = 0.5,
 ) -> Problem:
     """A footprint of `organisations` x `functions` over `years`, reproducible from `seed`."""
     rng = random.Random(seed)
@@ -75,7 +76,7 @@ def generate_footprint(
             tiers=DEFAULT_TIERS,
             fixed_cost=250_000.0,
             setup_cost=400_000.0,
-            transition_rate=0.5,
+            transition_rate=transition_rate,
             capacity_multiple=6.0,
         )
         for f in names

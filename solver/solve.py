@@ -464,16 +464,13 @@ def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstr
     """
     found: list[BindingConstraint] = []
     appraisal = appraise(problem, hubs)
-    placed = {(m.function, m.organisation) for h in hubs for m in h.members} | {
-        (h.function, h.host) for h in hubs
-    }
     for figures in appraisal.years:
         t = figures.year
         budget = problem.budget[t - 1]
         if budget is not None:
             spent = figures.transition_costs + figures.integration_costs
-            cheapest = _cheapest_open_move(problem, placed, t)
-            if budget - spent < min(cheapest, math.inf) - 1e-6 and (cheapest < math.inf or spent > 0):
+            cheapest = _cheapest_open_move(problem, hubs, t)
+            if cheapest < math.inf and budget - spent < cheapest - 1e-6:
                 found.append(
                     BindingConstraint("budget", year=t, detail=f"£{spent:,.0f} of £{budget:,.0f} spent")
                 )
@@ -522,8 +519,21 @@ def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstr
     return found
 
 
-def _cheapest_open_move(problem: Problem, placed: set[tuple[str, str]], year: int) -> float:
+def _cheapest_open_move(problem: Problem, hubs: list[Hub], year: int) -> float:
+    """The cheapest move (transition + integration) that could still be made in `year` but is not:
+    an organisation in no hub joining one, or a move the plan makes later brought forward."""
+    placed = {(m.function, m.organisation) for h in hubs for m in h.members} | {
+        (h.function, h.host) for h in hubs
+    }
     cheapest = math.inf
+    for hub in hubs:
+        rate = problem.assumptions[hub.function].transition_rate
+        for m in hub.members:
+            if m.year > year and function_candidates(problem, m.function).first_year[m.organisation] <= year:
+                cost = rate * problem.c(m.organisation, m.function)
+                cheapest = min(
+                    cheapest, cost + problem.integration_cost.get((m.organisation, m.host, m.function), 0.0)
+                )
     for f in problem.functions:
         cand = function_candidates(problem, f)
         rate = problem.assumptions[f].transition_rate
