@@ -136,7 +136,6 @@ def _run_highs(
 
 
 _CBC_BOUND = re.compile(r"(?:Lower|Upper) bound:\s*(-?[\d.eE+-]+)")
-_CBC_GAP = re.compile(r"Gap:\s*(-?[\d.eE+-]+)")
 _CBC_NODES = re.compile(r"Enumerated nodes:\s*(\d+)")
 
 
@@ -166,7 +165,6 @@ def _run_cbc(
     # LpSolutionOptimal only when CBC printed "Optimal", LpSolutionIntegerFeasible when it stopped.
     sol_status = model.prob.sol_status
     bound_match = _CBC_BOUND.search(log)
-    gap_match = _CBC_GAP.search(log)
     nodes_match = _CBC_NODES.search(log)
     nodes = int(nodes_match.group(1)) if nodes_match else None
     if model.prob.status == pulp.LpStatusInfeasible:
@@ -180,9 +178,8 @@ def _run_cbc(
     if sol_status == pulp.LpSolutionIntegerFeasible:
         objective = pulp.value(model.prob.objective) or 0.0
         bound = float(bound_match.group(1)) if bound_match else None
-        gap = float(gap_match.group(1)) if gap_match else None
-        if bound is not None and gap is None and objective:
-            gap = abs(bound - objective) / max(abs(objective), 1e-9)
+        # CBC prints a signed, rounded gap for maximisation; the relative gap is recomputed from its bound.
+        gap = _gap(objective, bound) if bound is not None else None
         return RunResult(
             "feasible", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, "Stopped"
         )
@@ -290,6 +287,12 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         if union_npv > incumbent_npv:
             incumbent, incumbent_npv = union, union_npv
     total_bound = sum(bounds.values())
+    if all_proven and total_bound < incumbent_npv - PENNY:
+        # A proven bound below a plan we hold is a solver fault: trust neither, solve the joint model.
+        notes.append("the per-function bounds fell below a known plan; not trusted")
+        all_proven = False
+        bounds = {}
+        total_bound = math.inf
     if union_ok and all_proven:
         stats.objective = incumbent_npv
         stats.best_bound = max(total_bound, incumbent_npv)
