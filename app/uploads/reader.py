@@ -546,9 +546,59 @@ def _is_units_row(cells: Sequence[CellValue]) -> bool:
 
 def _total_cell(cells: Sequence[CellValue]) -> int | None:
     for index, cell in enumerate(cells):
-        if isinstance(cell, str) and cell and _TOTAL.match(cell):
+        if cell.__class__ is str and cell[:1] in _TOTAL_STARTS and _TOTAL.match(cell):
             return index
     return None
+
+
+ZERO_WTE = Decimal(0).quantize(PENNY)
+_TOTAL_STARTS = frozenset("tTsSgG ")
+
+
+def _memo(parse: Callable[[CellValue], str]) -> Callable[[CellValue], str | CellError]:
+    """parse(value), or the CellError it raised, remembered per distinct value (and type)."""
+    cache: dict[tuple[type, CellValue], str | CellError] = {}
+
+    def get(value: CellValue) -> str | CellError:
+        key = (value.__class__, value)
+        found = cache.get(key)
+        if found is None:
+            try:
+                found = parse(value)
+            except CellError as exc:
+                found = exc
+            cache[key] = found
+        return found
+
+    return get
+
+
+def _organisation_code(value: CellValue) -> str:
+    code = text_value(value).upper()
+    if not code:
+        raise CellError("ODS code is missing")
+    if not ORGANISATION_CODE.match(code):
+        raise CellError("not an ODS code (3 to 9 letters and digits)")
+    return code
+
+
+def _financial_year(value: CellValue) -> str:
+    if is_blank(value):
+        raise CellError("financial year is missing")
+    return parse_financial_year(value)
+
+
+def _pence(value: CellValue, unit: Decimal, unit100: Decimal, what: str) -> int:
+    """Money in pence, rounded half up; the common case (a non-negative number) without detours."""
+    if value.__class__ is float and 0 <= value < math.inf:
+        return int((Decimal(repr(value)) * unit100).to_integral_value(ROUND_HALF_UP))
+    return to_pence(parse_amount(value, unit, what=what))
+
+
+def _wte(value: CellValue) -> Decimal:
+    if value.__class__ is float and 0 <= value < math.inf:
+        return Decimal(repr(value)).quantize(PENNY, rounding=ROUND_HALF_UP)
+    return parse_quantity(value, what="WTE")
 
 
 class WorkbookReader:
@@ -760,7 +810,16 @@ class WorkbookReader:
         counts = self.result.sheets[sheet]
         errors = self.result.errors
         lines = self.result.cost_lines
-        seen: dict[tuple[str, str, str], str] = {}
+        seen: dict[tuple[str, str, str], int] = {}
+        # Codes, functions and years repeat: parse each distinct one once (the hot loop is per row).
+        code_of = _memo(_organisation_code)
+        function_of = _memo(self._function)
+        year_of = _memo(_financial_year)
+        money = [
+            (c, what, unit_of[c], unit_of[c] * 100)
+            for c, what in ((c_pay, "pay"), (c_non_pay, "non-pay"))
+            if c is not None
+        ]
         for r in range(first, len(rows)):
             cells = rows[r]
             if all(is_blank(c) for c in cells):
@@ -776,79 +835,61 @@ class WorkbookReader:
                 )
                 continue
             row_errors = len(errors)
-            for c in used:
-                if (r, c) in unusable:
-                    errors.append(problem(sheet, cell_ref(r, c), label[c], None, unusable[(r, c)]))
-            if len(errors) > row_errors:
-                continue
+            if unusable:
+                for c in used:
+                    if (r, c) in unusable:
+                        errors.append(problem(sheet, cell_ref(r, c), label[c], None, unusable[(r, c)]))
+                if len(errors) > row_errors:
+                    continue
 
-            def get(c: int | None, cells: list[CellValue] = cells) -> CellValue:
-                return cells[c] if c is not None and c < len(cells) else ""
-
-            code = text_value(get(c_code)).upper()
-            if not code:
-                errors.append(problem(sheet, cell_ref(r, c_code), label[c_code], None, "ODS code is missing"))
-            elif not ORGANISATION_CODE.match(code):
+            code = code_of(cells[c_code])
+            if isinstance(code, CellError):
+                errors.append(problem(sheet, cell_ref(r, c_code), label[c_code], cells[c_code], str(code)))
+            function = function_of(cells[c_function])
+            if isinstance(function, CellError):
                 errors.append(
                     problem(
-                        sheet,
-                        cell_ref(r, c_code),
-                        label[c_code],
-                        get(c_code),
-                        "not an ODS code (3 to 9 letters and digits)",
+                        sheet, cell_ref(r, c_function), label[c_function], cells[c_function], str(function)
                     )
                 )
-            function = ""
-            try:
-                if is_blank(get(c_function)):
-                    raise CellError("function is missing")
-                function = self.function_key(get(c_function))
-            except CellError as exc:
-                errors.append(
-                    problem(sheet, cell_ref(r, c_function), label[c_function], get(c_function), str(exc))
-                )
-            year = sheet_year or ""
-            if c_year is not None and not (sheet_year and is_blank(get(c_year))):
-                try:
-                    if is_blank(get(c_year)):
-                        raise CellError("financial year is missing")
-                    year = parse_financial_year(get(c_year))
-                except CellError as exc:
-                    errors.append(problem(sheet, cell_ref(r, c_year), label[c_year], get(c_year), str(exc)))
-            amounts = []
-            for money_column, what in ((c_pay, "pay"), (c_non_pay, "non-pay")):
-                if money_column is None:
-                    amounts.append(0)
-                    continue
-                value = get(money_column)
-                try:
-                    amounts.append(to_pence(parse_amount(value, unit_of[money_column], what=what)))
-                except CellError as exc:
+            year: str | CellError = sheet_year or ""
+            if c_year is not None and not (sheet_year and is_blank(cells[c_year])):
+                year = year_of(cells[c_year])
+                if isinstance(year, CellError):
                     errors.append(
-                        problem(sheet, cell_ref(r, money_column), label[money_column], value, str(exc))
+                        problem(sheet, cell_ref(r, c_year), label[c_year], cells[c_year], str(year))
                     )
-            wte = Decimal(0).quantize(PENNY)
+            amounts = [0, 0]
+            for slot, (c, what, unit, unit100) in enumerate(money):
+                value = cells[c]
+                try:
+                    amounts[slot] = _pence(value, unit, unit100, what)
+                except CellError as exc:
+                    errors.append(problem(sheet, cell_ref(r, c), label[c], value, str(exc)))
+            wte = ZERO_WTE
             if c_wte is not None:
                 try:
-                    wte = parse_quantity(get(c_wte), what="WTE")
+                    wte = _wte(cells[c_wte])
                 except CellError as exc:
-                    errors.append(problem(sheet, cell_ref(r, c_wte), label[c_wte], get(c_wte), str(exc)))
+                    errors.append(problem(sheet, cell_ref(r, c_wte), label[c_wte], cells[c_wte], str(exc)))
             if len(errors) > row_errors:
                 continue
+            assert isinstance(code, str) and isinstance(function, str) and isinstance(year, str)
             key = (code, function, year)
-            where = cell_ref(r, c_code)
             if key in seen:
                 errors.append(
                     problem(
                         sheet,
-                        where,
+                        cell_ref(r, c_code),
                         label[c_code],
                         code,
                         f"duplicate: row {seen[key]} already gives {code}, {function}, {year}",
                     )
                 )
                 continue
-            seen[key] = str(r + 1)
+            seen[key] = r + 1
+            if c_pay is None:  # only a non-pay column: its amount is in the first slot
+                amounts = [0, amounts[0]]
             lines.append(
                 CostLineInput(
                     organisation=code,
@@ -857,9 +898,14 @@ class WorkbookReader:
                     pay_pence=amounts[0],
                     non_pay_pence=amounts[1],
                     wte=wte,
-                    location={"sheet": sheet, "cell": where, "column": label[c_code]},
+                    location={"sheet": sheet, "cell": cell_ref(r, c_code), "column": label[c_code]},
                 )
             )
+
+    def _function(self, value: CellValue) -> str:
+        if is_blank(value):
+            raise CellError("function is missing")
+        return self.function_key(value)
 
     def _read_organisations(
         self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
