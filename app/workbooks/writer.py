@@ -116,15 +116,16 @@ class SheetWriter:
         self.row_count = 0
         for index, width in enumerate(widths or [c.width for c in self.columns], start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
+        # The sheet view (frozen panes) and column widths are written with the first row: set them first.
+        self.header_row = len(title_rows) + 1
+        if self.columns:
+            self.sheet.freeze_panes = f"A{self.header_row + 1}"
+            self._add_validations()
         for row in title_rows:
             self.append_labels(row, style="stp_title" if self.row_count == 0 else None)
         if self.columns:
-            self.header_row = self.row_count + 1
-            last = get_column_letter(len(self.columns))
-            self.sheet.freeze_panes = f"A{self.header_row + 1}"
-            self._add_validations()
             self.append_labels([c.header for c in self.columns], style="stp_header")
-            self._last_column = last
+            self._last_column = get_column_letter(len(self.columns))
         # Reused cells, one per column kind: write-only mode streams each row out as it is appended,
         # so a styled cell can be refilled for the next row (creating ~1M styled cells costs seconds).
         self._cells: dict[str, WriteOnlyCell] = {}
@@ -134,8 +135,8 @@ class SheetWriter:
         for index, column in enumerate(self.columns, start=1):
             if column.choices is None:
                 continue
-            if isinstance(column.choices, str):
-                formula = f"={column.choices}" if not column.choices.startswith("=") else column.choices
+            if isinstance(column.choices, str):  # a range, e.g. ReadMe!$B$5:$B$9
+                formula = column.choices.removeprefix("=")
             else:
                 formula = '"' + ",".join(column.choices) + '"'
             validation = DataValidation(
