@@ -5,6 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.router import router as audit_router
+from app.auth.access import check_routes_declare_needs, document_access, requires
+from app.auth.router import router as tokens_router
+from app.auth.rules import Need
 from app.core.errors import install_problem_handlers
 from app.cost_lines.router import router as cost_lines_router
 from app.footprints.router import router as footprints_router
@@ -33,9 +37,14 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         cost_lines_router,
     ):
         app.include_router(router)
+    app.include_router(tokens_router)
+    app.include_router(audit_router)
 
-    @app.get("/health", tags=["service"])
+    @app.get("/health", tags=["service"], dependencies=[requires(Need.PUBLIC)])
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    check_routes_declare_needs(app)
+    document_access(app)
 
     return app

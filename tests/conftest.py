@@ -3,18 +3,26 @@
 Every test that uses `db_session` or `client` runs once per backend (SQLite, and PostgreSQL when
 TEST_DATABASE_URL is set), on a database made by Alembic for this test session and worker, inside a
 transaction that is rolled back when the test ends.
+
+`client` acts as an admin (it sends a bearer token made in the test's transaction); `client_as(role,
+*footprints)` gives a client for another role, `anonymous_client` one with no token at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.rules import command_line_caller
+from app.auth.service import issue_token
 from app.main import create_app
+from models import Role
 from tests.databases import BACKENDS, fresh_engine
 
 
@@ -56,7 +64,55 @@ def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+TokenMaker = Callable[..., str]
+ClientMaker = Callable[..., TestClient]
+
+
 @pytest.fixture
-def client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    with TestClient(create_app(session_factory=session_factory)) as client:
+def make_token(session_factory: sessionmaker[Session]) -> TokenMaker:
+    """make_token(role, *footprints, name=...) -> the secret of a new token (rolled back with the test)."""
+
+    def make(role: Role | str, *footprints: str, name: str | None = None) -> str:
+        role = Role(role)
+        with session_factory() as session:
+            issued = issue_token(
+                session,
+                command_line_caller(),
+                name=name or f"test-{role.value}-{'-'.join(footprints) or 'all'}",
+                role=role,
+                footprints=footprints,
+            )
+            session.commit()
+        return issued.secret
+
+    return make
+
+
+@pytest.fixture
+def api_app(session_factory: sessionmaker[Session]) -> FastAPI:
+    return create_app(session_factory=session_factory)
+
+
+@pytest.fixture
+def client_as(api_app: FastAPI, make_token: TokenMaker) -> Iterator[ClientMaker]:
+    """client_as(role, *footprints) -> a TestClient sending a new token of that role for those footprints."""
+    with ExitStack() as stack:
+
+        def make(role: Role | str, *footprints: str, name: str | None = None) -> TestClient:
+            secret = make_token(role, *footprints, name=name)
+            headers = {"Authorization": f"Bearer {secret}"}
+            return stack.enter_context(TestClient(api_app, headers=headers))
+
+        yield make
+
+
+@pytest.fixture
+def client(client_as: ClientMaker) -> TestClient:
+    """An admin: every footprint, every need."""
+    return client_as(Role.ADMIN, name="test-admin")
+
+
+@pytest.fixture
+def anonymous_client(api_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(api_app) as client:
         yield client

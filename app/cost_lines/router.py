@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
+from app.auth.access import requires
+from app.auth.rules import Caller, Need
 from app.core.db import get_session
 from app.cost_lines import service
 from app.cost_lines.schemas import (
@@ -33,10 +35,11 @@ def list_all_cost_lines(
     limit: Limit = 100,
     cursor: Cursor = None,
     session: Session = Depends(get_session),
+    caller: Caller = requires(Need.DATA_READ),
 ) -> CostLinePage:
     return service.list_cost_lines(
         session,
-        footprints=footprint,
+        footprints=caller.visible(footprint),
         organisation=organisation,
         function=function,
         financial_year=financial_year,
@@ -45,7 +48,9 @@ def list_all_cost_lines(
     )
 
 
-@router.get("/footprints/{code}/cost-lines", response_model=CostLinePage)
+@router.get(
+    "/footprints/{code}/cost-lines", response_model=CostLinePage, dependencies=[requires(Need.DATA_READ)]
+)
 def list_cost_lines(
     code: str,
     organisation: str | None = None,
@@ -68,7 +73,10 @@ def list_cost_lines(
 
 
 @router.post(
-    "/footprints/{code}/cost-lines", response_model=CostLineRead, status_code=status.HTTP_201_CREATED
+    "/footprints/{code}/cost-lines",
+    response_model=CostLineRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[requires(Need.DATA_WRITE)],
 )
 def create_cost_line(
     code: str, data: CostLineCreate, response: Response, session: Session = Depends(get_session)
@@ -78,7 +86,11 @@ def create_cost_line(
     return created
 
 
-@router.post("/footprints/{code}/cost-lines/bulk", response_model=UpsertReport)
+@router.post(
+    "/footprints/{code}/cost-lines/bulk",
+    response_model=UpsertReport,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
 def bulk_upsert_cost_lines(
     code: str, data: BulkUpsertRequest, session: Session = Depends(get_session)
 ) -> UpsertReport:
@@ -94,18 +106,30 @@ def bulk_upsert_cost_lines(
     )
 
 
-@router.get("/footprints/{code}/cost-lines/{line_id}", response_model=CostLineRead)
+@router.get(
+    "/footprints/{code}/cost-lines/{line_id}",
+    response_model=CostLineRead,
+    dependencies=[requires(Need.DATA_READ)],
+)
 def get_cost_line(code: str, line_id: int, session: Session = Depends(get_session)) -> CostLineRead:
     return service.get_cost_line(session, get_footprint(session, code), line_id)
 
 
-@router.patch("/footprints/{code}/cost-lines/{line_id}", response_model=CostLineRead)
+@router.patch(
+    "/footprints/{code}/cost-lines/{line_id}",
+    response_model=CostLineRead,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
 def update_cost_line(
     code: str, line_id: int, data: CostLineUpdate, session: Session = Depends(get_session)
 ) -> CostLineRead:
     return service.update_cost_line(session, get_footprint(session, code), line_id, data)
 
 
-@router.delete("/footprints/{code}/cost-lines/{line_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/footprints/{code}/cost-lines/{line_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
 def delete_cost_line(code: str, line_id: int, session: Session = Depends(get_session)) -> None:
     service.delete_cost_line(session, get_footprint(session, code), line_id)

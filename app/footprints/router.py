@@ -3,6 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
+from app.auth.access import requires
+from app.auth.rules import Caller, Need
 from app.core.db import get_session
 from app.footprints import service
 from app.footprints.schemas import FootprintCreate, FootprintRead, FootprintUpdate
@@ -11,11 +13,19 @@ router = APIRouter(prefix="/footprints", tags=["footprints"])
 
 
 @router.get("", response_model=list[FootprintRead])
-def list_footprints(session: Session = Depends(get_session)) -> list[FootprintRead]:
-    return [FootprintRead.model_validate(f) for f in service.list_footprints(session)]
+def list_footprints(
+    session: Session = Depends(get_session), caller: Caller = requires(Need.DATA_READ)
+) -> list[FootprintRead]:
+    footprints = service.list_footprints(session, codes=caller.visible(None))
+    return [FootprintRead.model_validate(f) for f in footprints]
 
 
-@router.post("", response_model=FootprintRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=FootprintRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[requires(Need.FOOTPRINTS_MANAGE)],
+)
 def create_footprint(
     data: FootprintCreate, response: Response, session: Session = Depends(get_session)
 ) -> FootprintRead:
@@ -24,18 +34,20 @@ def create_footprint(
     return FootprintRead.model_validate(footprint)
 
 
-@router.get("/{code}", response_model=FootprintRead)
+@router.get("/{code}", response_model=FootprintRead, dependencies=[requires(Need.DATA_READ)])
 def get_footprint(code: str, session: Session = Depends(get_session)) -> FootprintRead:
     return FootprintRead.model_validate(service.get_footprint(session, code))
 
 
-@router.patch("/{code}", response_model=FootprintRead)
+@router.patch("/{code}", response_model=FootprintRead, dependencies=[requires(Need.FOOTPRINTS_MANAGE)])
 def update_footprint(
     code: str, data: FootprintUpdate, session: Session = Depends(get_session)
 ) -> FootprintRead:
     return FootprintRead.model_validate(service.update_footprint(session, code, data))
 
 
-@router.delete("/{code}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[requires(Need.FOOTPRINTS_MANAGE)]
+)
 def delete_footprint(code: str, session: Session = Depends(get_session)) -> None:
     service.delete_footprint(session, code)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
@@ -10,8 +10,12 @@ from app.footprints.schemas import FootprintCreate, FootprintUpdate
 from models import Footprint, Organisation
 
 
-def list_footprints(session: Session) -> Sequence[Footprint]:
-    return session.scalars(select(Footprint).order_by(Footprint.code)).all()
+def list_footprints(session: Session, codes: Collection[str] | None = None) -> Sequence[Footprint]:
+    """Every footprint, or only those with these codes (a token's grant)."""
+    query = select(Footprint).order_by(Footprint.code)
+    if codes is not None:
+        query = query.where(Footprint.code.in_(codes))
+    return session.scalars(query).all()
 
 
 def get_footprint(session: Session, code: str) -> Footprint:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
+from app.auth.access import requires
+from app.auth.rules import Need
 from app.core.db import get_session
 from app.functions import service
 from app.functions.schemas import FunctionRead
@@ -10,6 +12,6 @@ from app.functions.schemas import FunctionRead
 router = APIRouter(prefix="/functions", tags=["functions"])
 
 
-@router.get("", response_model=list[FunctionRead])
+@router.get("", response_model=list[FunctionRead], dependencies=[requires(Need.DATA_READ)])
 def list_functions(session: Session = Depends(get_session)) -> list[FunctionRead]:
     return [FunctionRead.model_validate(f) for f in service.list_functions(session)]

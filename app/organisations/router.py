@@ -3,6 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
+from app.auth.access import requires
+from app.auth.rules import Need
 from app.core.db import get_session
 from app.footprints.service import get_footprint
 from app.organisations import service
@@ -11,13 +13,18 @@ from app.organisations.schemas import OrganisationCreate, OrganisationRead, Orga
 router = APIRouter(prefix="/footprints/{code}/organisations", tags=["organisations"])
 
 
-@router.get("", response_model=list[OrganisationRead])
+@router.get("", response_model=list[OrganisationRead], dependencies=[requires(Need.DATA_READ)])
 def list_organisations(code: str, session: Session = Depends(get_session)) -> list[OrganisationRead]:
     footprint = get_footprint(session, code)
     return [service.to_read(o, code) for o in service.list_organisations(session, footprint)]
 
 
-@router.post("", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=OrganisationRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
 def create_organisation(
     code: str, data: OrganisationCreate, response: Response, session: Session = Depends(get_session)
 ) -> OrganisationRead:
@@ -27,13 +34,13 @@ def create_organisation(
     return service.to_read(organisation, code)
 
 
-@router.get("/{org_code}", response_model=OrganisationRead)
+@router.get("/{org_code}", response_model=OrganisationRead, dependencies=[requires(Need.DATA_READ)])
 def get_organisation(code: str, org_code: str, session: Session = Depends(get_session)) -> OrganisationRead:
     footprint = get_footprint(session, code)
     return service.to_read(service.get_organisation(session, footprint, org_code), code)
 
 
-@router.patch("/{org_code}", response_model=OrganisationRead)
+@router.patch("/{org_code}", response_model=OrganisationRead, dependencies=[requires(Need.DATA_WRITE)])
 def update_organisation(
     code: str, org_code: str, data: OrganisationUpdate, session: Session = Depends(get_session)
 ) -> OrganisationRead:
@@ -41,7 +48,9 @@ def update_organisation(
     return service.to_read(service.update_organisation(session, footprint, org_code, data), code)
 
 
-@router.delete("/{org_code}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{org_code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[requires(Need.DATA_WRITE)]
+)
 def delete_organisation(code: str, org_code: str, session: Session = Depends(get_session)) -> None:
     footprint = get_footprint(session, code)
     service.delete_organisation(session, footprint, org_code)

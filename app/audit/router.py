@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from app.audit import service
+from app.audit.schemas import AuditPage
+from app.auth.access import requires
+from app.auth.rules import Need
+from app.core.db import get_session
+from app.settings import get_settings
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("", response_model=AuditPage, dependencies=[requires(Need.AUDIT_READ)])
+def list_audit_entries(
+    actor: Annotated[str | None, Query(description="token name")] = None,
+    footprint: Annotated[list[str] | None, Query(description="footprint code(s)")] = None,
+    action: Annotated[str | None, Query(description="e.g. create_cost_line")] = None,
+    since: Annotated[datetime | None, Query(description="from this instant (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="before this instant")] = None,
+    limit: Annotated[int, Query(ge=1, le=get_settings().page_size_max)] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    session: Session = Depends(get_session),
+) -> AuditPage:
+    return service.list_entries(
+        session,
+        actor=actor,
+        footprints=footprint,
+        action=action,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )

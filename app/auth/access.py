@@ -1,0 +1,185 @@
+"""The one place that decides access: every route declares its need with `requires(Need.X)`.
+
+    @router.post("/footprints/{code}/things")
+    def create_thing(code: str, caller: Caller = requires(Need.DATA_WRITE), ...): ...
+
+or, when the route does not use the caller, `dependencies=[requires(Need.DATA_READ)]`.
+
+`authorise` then checks, in this order: a live bearer token (else 401), the footprint in the path
+(`/footprints/{code}/...`) is one the token was granted (else 404, exactly as for a footprint that does
+not exist), the token's role holds the need (else 403). A write that passes is recorded in the audit
+trail in the request's own transaction, so a write that fails leaves no entry.
+
+`create_app` refuses to build an app with a route that declares no need (`check_routes_declare_needs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth import service
+from app.auth.rules import Caller, Need
+from app.core.db import get_session
+from app.core.errors import NotFound, ProblemError
+
+FOOTPRINT_PATH_PREFIX = "/footprints/"
+FOOTPRINT_PATH_PARAM = "code"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API token (`stpplan token create`, or `POST /tokens` as an admin).",
+)
+
+
+class Unauthenticated(ProblemError):
+    def __init__(self, detail: str, error: str | None = None) -> None:
+        challenge = "Bearer" if error is None else f'Bearer error="{error}"'
+        super().__init__(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(ProblemError):
+    def __init__(self, caller: Caller, need: Need) -> None:
+        super().__init__(403, f"A {caller.role.value} token may not do this (it needs {need.value})")
+
+
+def _public() -> None:
+    """Marks a route that anyone may call."""
+
+
+def requires(need: Need) -> Any:
+    """The declaration of a route's need; as a parameter default it also hands the route its `Caller`."""
+    if need is Need.PUBLIC:
+        return Depends(_public)
+    return Security(authorise, scopes=[need.value])
+
+
+def _footprint_in_path(request: Request) -> str | None:
+    code = request.path_params.get(FOOTPRINT_PATH_PARAM)
+    if code is not None and request.url.path.startswith(FOOTPRINT_PATH_PREFIX):
+        return str(code)
+    return None
+
+
+def authorise(
+    request: Request,
+    security_scopes: SecurityScopes,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    session: Session = Depends(get_session),
+) -> Caller:
+    if credentials is None:
+        raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`")
+    token = service.authenticate(session, credentials.credentials)
+    if token is None:
+        raise Unauthenticated("The token is not valid (unknown, expired or revoked)", error="invalid_token")
+    caller = service.caller_for(token)
+    footprint = _footprint_in_path(request)
+    if footprint is not None and not caller.may_see(footprint):
+        # The same answer as for a footprint that does not exist, so nobody learns which ones do.
+        raise NotFound("Footprint", footprint)
+    (need,) = (Need(scope) for scope in security_scopes.scopes)
+    if not caller.holds(need):
+        raise Forbidden(caller, need)
+    if need.is_write and request.method not in ("GET", "HEAD", "OPTIONS"):
+        route = request.scope.get("route")
+        caller.audit_entry = record(
+            session,
+            caller,
+            getattr(route, "name", None) or request.method,
+            footprint_code=footprint,
+            method=request.method,
+            path=request.url.path,
+        )
+    return caller
+
+
+def _walk(dependant: Any) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from _walk(sub)
+
+
+def declared_needs(route: APIRoute) -> list[Need]:
+    """Every need the route declares (a well-formed route declares exactly one)."""
+    needs = []
+    for dependency in _walk(route.dependant):
+        if dependency.call is _public:
+            needs.append(Need.PUBLIC)
+        elif dependency.call is authorise:
+            needs.extend(Need(scope) for scope in dependency.own_oauth_scopes or ())
+    return needs
+
+
+def api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
+    """(method, full path, route) for every API route, including those of included routers."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            for method in sorted(context.methods or ()):
+                yield method, str(context.path_format), route
+
+
+def check_routes_declare_needs(app: FastAPI) -> None:
+    for method, path, route in api_routes(app):
+        needs = declared_needs(route)
+        if len(needs) != 1:
+            raise RuntimeError(
+                f"{method} {path} declares needs {[n.value for n in needs]}; "
+                "every route declares exactly one with requires(Need.X) (see docs/access.md)"
+            )
+
+
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def document_access(app: FastAPI) -> None:
+    """Add the problem answers of access control to every secured operation in the OpenAPI description."""
+    base_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = base_openapi()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = {
+            "type": "object",
+            "description": "RFC 9457 problem details",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object"}},
+            },
+            "required": ["type", "title", "status", "detail"],
+        }
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                if not operation.get("security"):
+                    continue
+                responses = operation.setdefault("responses", {})
+                responses.setdefault(
+                    "401", {"description": "No token, or not a valid one", "content": PROBLEM}
+                )
+                responses.setdefault(
+                    "403", {"description": "The token's role lacks the need", "content": PROBLEM}
+                )
+                if path.startswith(FOOTPRINT_PATH_PREFIX + "{" + FOOTPRINT_PATH_PARAM + "}"):
+                    responses.setdefault(
+                        "404",
+                        {
+                            "description": "No such footprint, or not one the token may see",
+                            "content": PROBLEM,
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
