@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ProblemError
-from app.core.money import to_pounds
+from app.core.money import PENNY
 from app.cost_lines.service import bulk_upsert
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
@@ -342,6 +343,10 @@ def _organisation_rows(session: Session, footprint: Footprint) -> list[Organisat
     ]
 
 
+def _pounds(pence: int) -> Decimal:
+    return Decimal(pence).scaleb(-2)
+
+
 def _cost_line_rows(session: Session, footprint: Footprint) -> Iterator[CostLineRow]:
     query = (
         select(
@@ -360,8 +365,9 @@ def _cost_line_rows(session: Session, footprint: Footprint) -> Iterator[CostLine
         .execution_options(yield_per=5000)
     )
     for code, name, function, year, pay, non_pay, wte in session.execute(query):
+        # pence -> pounds exactly: scaleb moves the decimal point (no division, no rounding)
         yield CostLineRow(
-            code, name, function, year, to_pounds(pay), to_pounds(non_pay), to_pounds(int(wte * 100))
+            code, name, function, year, _pounds(pay), _pounds(non_pay), Decimal(wte).quantize(PENNY)
         )
 
 

@@ -116,6 +116,9 @@ class SheetWriter:
         self.row_count = 0
         for index, width in enumerate(widths or [c.width for c in self.columns], start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
+        for index, column in enumerate(self.columns, start=1):
+            if column.kind in _FORMATS:  # what Excel gives cells typed into the column (00T stays text)
+                self.sheet.column_dimensions[get_column_letter(index)].number_format = _FORMATS[column.kind]
         # The sheet view (frozen panes) and column widths are written with the first row: set them first.
         self.header_row = len(title_rows) + 1
         if self.columns:
@@ -166,7 +169,7 @@ class SheetWriter:
             cell = self._cell(key + ":quoted", "stp_text_quoted")
             cell.quotePrefix = True
         else:
-            cell = self._cell(key, "stp_text")
+            cell = self._cell(key, None)  # unstyled (fast); text columns carry the text format (see __init__)
         cell.value = value  # openpyxl's checks: illegal control characters, 32,767-character limit
         cell.data_type = "s"  # after the value: openpyxl infers 'f' for a leading '=' and 'e' for '#N/A'
         return cell

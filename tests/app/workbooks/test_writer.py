@@ -49,7 +49,8 @@ def test_header_is_frozen_filtered_styled_and_columns_have_widths_and_formats() 
     assert sheet["B3"].number_format == MONEY_FORMAT and sheet["B3"].value == 1234.5
     assert sheet["B4"].number_format == MONEY_FORMAT and sheet["B4"].value == 7
     assert sheet["C3"].number_format == "#,##0.00"
-    assert sheet["A3"].number_format == "@"
+    assert sheet.column_dimensions["A"].number_format == "@"  # typed codes such as 00T stay text
+    assert sheet.column_dimensions["B"].number_format == MONEY_FORMAT
 
 
 def test_drop_down_lists() -> None:
