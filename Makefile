@@ -19,6 +19,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/stpplan db upgrade
 	$(BIN)/stpplan demo load
+	$(BIN)/stpplan token bootstrap
 	$(BIN)/stpplan serve
 
 lint: install

@@ -76,12 +76,12 @@ def issue_token(
         errors.append(
             {
                 "loc": ["body", "footprints"],
-                "message": f"a {role.value} token sees every footprint; list none",
+                "message": f"{role.value} tokens see every footprint; list none",
             }
         )
     if not role.sees_every_footprint and not codes:
         errors.append(
-            {"loc": ["body", "footprints"], "message": f"a {role.value} token needs at least one footprint"}
+            {"loc": ["body", "footprints"], "message": f"{role.value} tokens need at least one footprint"}
         )
     known = set(session.scalars(select(Footprint.code).where(Footprint.code.in_(codes))))
     for code in codes:
@@ -145,10 +145,17 @@ def bootstrap_admin(session: Session, caller: Caller) -> IssuedToken | None:
     if live_admin is not None:
         return None
     issued = issue_token(session, caller, name=BOOTSTRAP_NAME, role=Role.ADMIN)
+    record_token_change(session, caller, "bootstrap_token", issued.token)
+    return issued
+
+
+def record_token_change(session: Session, caller: Caller, action: str, token: ApiToken) -> None:
+    """The audit entry for a token made or revoked outside a request (the API's routes get theirs anyway)."""
+    codes = token.footprint_codes
     record(
         session,
         caller,
-        "bootstrap_token",
-        details={"token_id": issued.token.id, "name": BOOTSTRAP_NAME, "role": Role.ADMIN.value},
+        action,
+        footprint_code=codes[0] if len(codes) == 1 else None,
+        details={"token_id": token.id, "name": token.name, "role": token.role.value, "footprints": codes},
     )
-    return issued
