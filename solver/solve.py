@@ -303,12 +303,19 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         if stats.relative_gap <= options.relative_gap + 1e-9 and incumbent is not None:
             return _finish(problem, Status.OPTIMAL, incumbent, stats)
 
-    # --- 3. a restricted joint model for a good starting plan ------------------------------------------
-    # Only the hosts the per-function optima and the greedy plan chose may host: a much smaller model
-    # whose best plan is feasible for the whole problem (it is never used as a bound).
+    # --- 3. the joint model, and a restricted copy of it for a good starting plan -------------------
+    finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
+    model = build_model(problem, function_bounds=finite)
+    stats.build_seconds += model.build_seconds
+    if model.infeasible_reasons:
+        return _infeasible(problem, options, stats, deadline, notes)
+    # Only the hosts that the per-function optima, the greedy plan and the joint LP relaxation favour
+    # may host: a much smaller model whose best plan is feasible for the whole problem (never a bound).
     chosen: dict[str, set[str]] = {}
     for hub in [*union, *(greedy or [])]:
         chosen.setdefault(hub.function, set()).add(hub.host)
+    for f, hosts in _hosts_favoured_by_lp(model, deadline).items():
+        chosen.setdefault(f, set()).update(hosts)
     left = deadline.left()
     if chosen and (left is None or left > 1.0):
         restricted = build_model(problem, hosts_only=chosen, name="restricted")
@@ -322,11 +329,6 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
                 incumbent, incumbent_npv = trial.hubs, trial_npv
 
     # --- 4. the joint model ------------------------------------------------------------------------
-    finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
-    model = build_model(problem, function_bounds=finite)
-    stats.build_seconds += model.build_seconds
-    if model.infeasible_reasons:
-        return _infeasible(problem, options, stats, deadline, notes)
     run = run_model(model, options, deadline.left(), start=incumbent)
     stats.solve_seconds += run.seconds
     run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)
@@ -368,6 +370,30 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     )
     stats.message = "; ".join([*notes, run.message])
     return _finish(problem, Status.OPTIMAL if proven else Status.FEASIBLE, best, stats)
+
+
+def _hosts_favoured_by_lp(model: ConsolidationModel, deadline: _Deadline) -> dict[str, set[str]]:
+    """Hosts whose hub is at least a quarter open in the LP relaxation of the joint model."""
+    binaries = model.binaries
+    categories = [var.cat for var in binaries]  # PuLP stores a binary as an integer in [0, 1]
+    for var in binaries:
+        var.cat = pulp.LpContinuous
+    favoured: dict[str, set[str]] = {}
+    try:
+        left = deadline.left()
+        model.prob.solve(pulp.HiGHS(msg=False, timeLimit=None if left is None else max(0.5, left * 0.2)))
+        if model.prob.solverModel.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return favoured
+        opened: dict[tuple[str, str], float] = {}
+        for (f, h, _), var in model.opens.items():
+            opened[(f, h)] = opened.get((f, h), 0.0) + (var.varValue or 0.0)
+        for (f, h), amount in opened.items():
+            if amount >= 0.25:
+                favoured.setdefault(f, set()).add(h)
+    finally:
+        for var, cat in zip(binaries, categories, strict=True):
+            var.cat = cat
+    return favoured
 
 
 def _has_forced_moves(problem: Problem, function: str) -> bool:
