@@ -51,7 +51,14 @@ def create_token(
         expires_at=data.expires_at,
     )
     token = issued.token
-    caller.note(token_id=token.id, name=token.name, role=token.role.value, footprints=token.footprint_codes)
+    codes = token.footprint_codes
+    caller.note(
+        footprint=codes[0] if len(codes) == 1 else None,
+        token_id=token.id,
+        name=token.name,
+        role=token.role.value,
+        footprints=codes,
+    )
     response.headers["Location"] = f"/tokens/{token.id}"
     return TokenIssued(**_read(token).model_dump(), token=issued.secret)
 
@@ -68,5 +75,6 @@ def revoke_token(
     token_id: int, session: Session = Depends(get_session), caller: Caller = requires(Need.TOKENS_MANAGE)
 ) -> TokenRead:
     token = service.revoke_token(session, service.get_token(session, token_id))
-    caller.note(token_id=token.id, name=token.name)
+    codes = token.footprint_codes
+    caller.note(footprint=codes[0] if len(codes) == 1 else None, token_id=token.id, name=token.name)
     return _read(token)

@@ -72,10 +72,13 @@ class Caller:
             return sorted(self.footprints)
         return [code for code in footprint_codes if code in self.footprints]
 
-    def note(self, **details: Any) -> None:
-        """Add details to this request's audit entry (a new dict, so the JSON column sees the change)."""
+    def note(self, footprint: str | None = None, **details: Any) -> None:
+        """Add details (and a footprint, when the path has none) to this request's audit entry."""
         if self.audit_entry is not None:
+            # a new dict, so the JSON column sees the change
             self.audit_entry.details = {**(self.audit_entry.details or {}), **details}
+            if footprint is not None:
+                self.audit_entry.footprint_code = footprint
 
 
 def command_line_caller() -> Caller:
