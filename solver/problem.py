@@ -95,10 +95,9 @@ class Problem:
         return self.groups.get(org, {}).get(function)
 
     @classmethod
-    def from_spec_json(cls, data: dict[str, Any] | str | Path) -> Problem:
+    def from_spec_json(cls, source: dict[str, Any] | str | Path) -> Problem:
         """Read the plain format of ../shared/data/spec-instances/README.md."""
-        if not isinstance(data, dict):
-            data = json.loads(Path(data).read_text())
+        data: dict[str, Any] = source if isinstance(source, dict) else json.loads(Path(source).read_text())
         functions = list(data["functions"])
         assumptions = {
             f: FunctionAssumptions(

@@ -15,6 +15,7 @@ from app.cost_lines.schemas import (
     CostLinePage,
     CostLineRead,
     CostLineUpdate,
+    CostSummary,
     UpsertReport,
 )
 from app.footprints.service import get_footprint
@@ -104,6 +105,16 @@ def bulk_upsert_cost_lines(
     return UpsertReport(
         rows_read=len(lines), inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged
     )
+
+
+@router.get(
+    "/footprints/{code}/cost-lines/summary",
+    response_model=CostSummary,
+    dependencies=[requires(Need.DATA_READ)],
+)
+def summarise_cost_lines(code: str, session: Session = Depends(get_session)) -> CostSummary:
+    """Totals of pay, non-pay and WTE by function and financial year (exact to the penny)."""
+    return service.summarise(session, get_footprint(session, code))
 
 
 @router.get(

@@ -83,3 +83,21 @@ class UpsertReport(BaseModel):
     inserted: int
     updated: int
     unchanged: int
+
+
+class CostSummaryRow(BaseModel):
+    function: str
+    financial_year: str
+    lines: int
+    pay: Pounds
+    non_pay: Pounds
+    total: Pounds
+    wte: Wte
+
+
+class CostSummary(BaseModel):
+    footprint: str
+    rows: list[CostSummaryRow]
+    pay: Pounds
+    non_pay: Pounds
+    total: Pounds

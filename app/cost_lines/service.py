@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.money import to_pence, to_pounds
 from app.core.pagination import decode_cursor, encode_cursor
-from app.cost_lines.schemas import CostLineCreate, CostLinePage, CostLineRead, CostLineUpdate
+from app.cost_lines.schemas import (
+    CostLineCreate,
+    CostLinePage,
+    CostLineRead,
+    CostLineUpdate,
+    CostSummary,
+    CostSummaryRow,
+)
 from app.footprints.service import lock_for_write
 from app.functions.service import function_keys
 from models import CostLine, Footprint, Organisation
@@ -68,7 +75,7 @@ _ROW_COLUMNS = (
 )
 
 
-def _base_query() -> Select[Any]:
+def _base_query() -> Select[*tuple[Any, ...]]:
     return (
         select(*_ROW_COLUMNS)
         .join(Organisation, CostLine.organisation_id == Organisation.id)
@@ -186,6 +193,40 @@ def _at(where: dict[str, Any], field: str) -> dict[str, Any]:
     return dict(where)
 
 
+_INSERT_COLUMNS = (
+    "organisation_id",
+    "function_key",
+    "financial_year",
+    "pay_pence",
+    "non_pay_pence",
+    "wte",
+    "upload_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new cost lines in the session's transaction, by COPY on PostgreSQL.
+
+    COPY streams rows without per-row statements: about twice as fast as psycopg's pipelined
+    executemany, and it keeps a 10,000-line upload well inside the bulk-upsert target. Other
+    databases get a plain executemany through Core (the ORM's bulk insert adds per-row bookkeeping).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        driver_connection: Any = connection.connection.driver_connection
+        table = CostLine.__tablename__
+        with (
+            driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([row[column] for column in _INSERT_COLUMNS])
+        return
+    connection.execute(insert(CostLine.__table__), rows)  # type: ignore[arg-type]
+
+
 def bulk_upsert(
     session: Session,
     footprint: Footprint,
@@ -213,7 +254,13 @@ def bulk_upsert(
             CostLine.pay_pence,
             CostLine.non_pay_pence,
             CostLine.wte,
-        ).where(CostLine.organisation_id.in_(set(organisation_ids.values())))
+        ).where(
+            # Only rows this batch could match: a 10,000-line batch into a footprint already holding
+            # 100,000 lines reads about its own size, not the whole footprint again.
+            CostLine.organisation_id.in_({organisation_ids[line.organisation] for line in lines}),
+            CostLine.function_key.in_({line.function for line in lines}),
+            CostLine.financial_year.in_({line.financial_year for line in lines}),
+        )
     ):
         existing[(row[0], row[1], row[2])] = (
             row[3],
@@ -257,7 +304,7 @@ def bulk_upsert(
         else:
             counts.unchanged += 1
     if to_insert:
-        session.execute(insert(CostLine), to_insert)
+        _insert_rows(session, to_insert)
     if to_update:
         session.connection().execute(
             update(CostLine.__table__)  # type: ignore[arg-type]
@@ -335,3 +382,42 @@ def update_cost_line(
 def delete_cost_line(session: Session, footprint: Footprint, line_id: int) -> None:
     session.delete(_owned_line(session, footprint, line_id))
     session.flush()
+
+
+def summarise(session: Session, footprint: Footprint) -> CostSummary:
+    """Totals by function and financial year, summed by the database in exact integer pence."""
+    rows = session.execute(
+        select(
+            CostLine.function_key,
+            CostLine.financial_year,
+            func.count(),
+            func.sum(CostLine.pay_pence),
+            func.sum(CostLine.non_pay_pence),
+            func.sum(CostLine.wte),
+        )
+        .join(Organisation, CostLine.organisation_id == Organisation.id)
+        .where(Organisation.footprint_id == footprint.id)
+        .group_by(CostLine.function_key, CostLine.financial_year)
+        .order_by(CostLine.function_key, CostLine.financial_year)
+    ).all()
+    summary_rows = [
+        CostSummaryRow(
+            function=function,
+            financial_year=year,
+            lines=count,
+            pay=to_pounds(int(pay)),
+            non_pay=to_pounds(int(non_pay)),
+            total=to_pounds(int(pay) + int(non_pay)),
+            wte=Decimal(str(wte)).quantize(Decimal("0.01")),
+        )
+        for function, year, count, pay, non_pay, wte in rows
+    ]
+    pay_total = sum((int(r[3]) for r in rows), 0)
+    non_pay_total = sum((int(r[4]) for r in rows), 0)
+    return CostSummary(
+        footprint=footprint.code,
+        rows=summary_rows,
+        pay=to_pounds(pay_total),
+        non_pay=to_pounds(non_pay_total),
+        total=to_pounds(pay_total + non_pay_total),
+    )
