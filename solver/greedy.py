@@ -132,10 +132,110 @@ def _breaks_non_lock_rules(problem: Problem, hubs: list[Hub]) -> bool:
 
 
 def greedy_plan(problem: Problem) -> list[Hub] | None:
-    """A feasible plan built greedily (see module docstring), or None if forced moves are impossible."""
-    hubs = _forced_moves(problem, [])
-    if hubs is None:
+    """A feasible plan built greedily (see module docstring), or None if forced moves are impossible.
+
+    The better of two analyst's recipes: hubs by size (below), and the "club" recipe (`_club_plan`).
+    """
+    forced = _forced_moves(problem, [])
+    if forced is None:
         return None
+    best = _by_size_plan(problem, forced)
+    best_npv = appraise(problem, best).npv
+    if problem.board_acceptability:
+        for size in range(2, min(len(problem.organisations), 8) + 1):
+            club = _club_plan(problem, forced, size)
+            if club is not None and not check_feasible(problem, club):
+                value = appraise(problem, club).npv
+                if value > best_npv + 1e-6:
+                    best, best_npv = club, value
+    return best
+
+
+def _club_plan(problem: Problem, forced: list[Hub], size: int) -> list[Hub] | None:
+    """Board acceptability with members who lose by moving: a club of the `size` biggest organisations
+    share out the hosting (each hosts the functions where it is biggest, fewest hubs first) and join
+    each other's hubs, so every host's scale bonus pays for its own moves. Moves are placed in their
+    earliest year within the per-year limits; rule breaches are repaired by dropping moves (the
+    biggest loser's costliest move for board acceptability, the year's last move for a limit)."""
+    used = {(h.function, h.host) for h in forced} | {
+        (m.function, m.organisation) for h in forced for m in h.members
+    }
+    total = {o: sum(problem.c(o, f) for f in problem.functions) for o in problem.organisations}
+    club = sorted(problem.organisations, key=lambda o: (-total[o], o))[:size]
+    hosted: dict[str, int] = dict.fromkeys(club, 0)
+    wanted: list[tuple[float, str, str, list[str]]] = []
+    for f in problem.functions:
+        cand = function_candidates(problem, f)
+        if any(hub.function == f for hub in forced):
+            continue
+        options = [h for h in club if h in cand.members_of and (f, h) not in used]
+        if not options:
+            continue
+        host = min(options, key=lambda h: (hosted[h], -problem.c(h, f), h))
+        room = cand.capacity[host] - problem.c(host, f)
+        members = []
+        for o in sorted(cand.members_of[host], key=lambda o: (-problem.c(o, f), o)):
+            if o in club and (f, o) not in used and problem.c(o, f) <= room + 1e-9:
+                members.append(o)
+                room -= problem.c(o, f)
+        if members:
+            hosted[host] += 1
+            wanted.append((_standalone_npv(problem, f, host, members), f, host, members))
+    wanted.sort(key=lambda w: (-w[0], w[1]))
+    spend = [0.0] * (problem.years + 1)
+    moves = [0] * (problem.years + 1)
+    plan = list(forced)
+    for value, f, host, members in wanted:
+        if value <= 0:
+            continue
+        cand = function_candidates(problem, f)
+        a = problem.assumptions[f]
+        new_moves = []
+        for o in members:
+            cost = a.transition_rate * problem.c(o, f) + problem.integration_cost.get((o, host, f), 0.0)
+            for year in range(cand.first_year[o], problem.years + 1):
+                budget, pace = problem.budget[year - 1], problem.pace[year - 1]
+                if (budget is None or spend[year] + cost <= budget + 1e-6) and (
+                    pace is None or moves[year] < pace
+                ):
+                    spend[year] += cost
+                    moves[year] += 1
+                    new_moves.append(Move(o, f, host, year))
+                    break
+        if new_moves:
+            plan = _with(plan, host, f, new_moves)
+    for _ in range(4 * len(problem.organisations) * len(problem.functions)):
+        broken = violations(problem, plan)
+        if not broken:
+            return plan
+        smaller = _drop_one_move(problem, plan, broken[0].family)
+        if smaller is None:
+            return None
+        plan = smaller
+    return None
+
+
+def _drop_one_move(problem: Problem, hubs: list[Hub], family: str) -> list[Hub] | None:
+    forced = {(lock.organisation, lock.function) for lock in problem.locks if lock.kind is LockKind.MUST_JOIN}
+    candidates = [m for hub in hubs for m in hub.members if (m.organisation, m.function) not in forced]
+    if not candidates:
+        return None
+    if family == "board":
+        attributed = {o.organisation: o.attributed_npv for o in appraise(problem, hubs).organisations}
+        worst = min(attributed, key=lambda o: attributed[o])
+        mine = [m for m in candidates if m.organisation == worst]
+        victim = max(mine or candidates, key=lambda m: problem.c(m.organisation, m.function))
+    else:
+        victim = max(candidates, key=lambda m: (m.year, problem.c(m.organisation, m.function)))
+    result = []
+    for hub in hubs:
+        members = [m for m in hub.members if m != victim]
+        if members:
+            result.append(Hub(hub.host, hub.function, min(m.year for m in members), members))
+    return result
+
+
+def _by_size_plan(problem: Problem, hubs: list[Hub]) -> list[Hub]:
     npv = appraise(problem, hubs).npv
     proposals = []
     for f in problem.functions:

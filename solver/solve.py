@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 
 import highspy
+import numpy as np
 import pulp
 
 from solver.appraisal import appraise, check_feasible
@@ -68,6 +69,66 @@ class _HighsWithStart(pulp.HiGHS):
     def __init__(self, *args: object, start: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.start = start
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
+        """Hand the whole model to HiGHS in three bulk calls (PuLP adds one column and one row per call,
+        which costs seconds on the large footprints). Indices are set exactly as PuLP's version does."""
+        inf = highspy.kHighsInf
+        highs = lp.solverModel
+        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        variables = lp.variables()
+        costs, lower, upper, integers = [], [], [], []
+        for i, var in enumerate(variables):
+            var.index = i
+            costs.append(sign * lp.objective.get(var, 0.0))
+            lower.append(-inf if var.lowBound is None else var.lowBound)
+            upper.append(inf if var.upBound is None else var.upBound)
+            if var.cat == pulp.LpInteger and self.mip:
+                integers.append(i)
+        count = len(variables)
+        none_i = np.zeros(0, dtype=np.int32)
+        none_f = np.zeros(0, dtype=np.float64)
+        highs.addCols(
+            count,
+            np.array(costs),
+            np.array(lower),
+            np.array(upper),
+            0,
+            np.zeros(count, dtype=np.int32),
+            none_i,
+            none_f,
+        )
+        if integers:
+            highs.changeColsIntegrality(
+                len(integers),
+                np.array(integers, dtype=np.int32),
+                np.array([highspy.HighsVarType.kInteger] * len(integers)),
+            )
+        row_lower: list[float] = []
+        row_upper: list[float] = []
+        starts: list[int] = []
+        indices: list[int] = []
+        values: list[float] = []
+        for i, constraint in enumerate(lp._constraints.values()):
+            constraint.index = i
+            starts.append(len(indices))
+            for var, coefficient in constraint.items():
+                if coefficient != 0:
+                    indices.append(var.index)
+                    values.append(coefficient)
+            low, up = constraint.getLb(), constraint.getUb()
+            row_lower.append(-inf if low is None else low)
+            row_upper.append(inf if up is None else up)
+        if starts:
+            highs.addRows(
+                len(starts),
+                np.array(row_lower),
+                np.array(row_upper),
+                len(indices),
+                np.array(starts, dtype=np.int32),
+                np.array(indices, dtype=np.int32),
+                np.array(values, dtype=np.float64),
+            )
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         if self.start:
@@ -256,7 +317,12 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     bounds: dict[str, float] = {}
     union: list[Hub] = []
     all_proven = True
-    for f in problem.functions:
+    # With board acceptability on, the functions-alone relaxation drops the rule that binds hardest
+    # (a member's own share is usually negative): its union is then never feasible and its bounds are
+    # far above the joint LP bound, while its models are as big as the joint one. On footprints beyond
+    # a handful of org-functions it only costs time, so it is skipped there.
+    decompose = not problem.board_acceptability or len(problem.organisations) * len(problem.functions) <= 40
+    for f in problem.functions if decompose else []:
         sub = build_model(problem, functions=[f], board=False, name=f"function_{f}")
         stats.build_seconds += sub.build_seconds
         left = deadline.left()
@@ -281,12 +347,12 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
             bounds[f] = run.bound if run.outcome != "optimal" else max(run.bound, run.objective or -math.inf)
         all_proven = all_proven and run.outcome == "optimal"
         union += run.hubs
-    union_ok = not check_feasible(problem, union)
+    union_ok = decompose and not check_feasible(problem, union)
     if union_ok:
         union_npv = _npv(problem, union)
         if union_npv > incumbent_npv:
             incumbent, incumbent_npv = union, union_npv
-    total_bound = sum(bounds.values())
+    total_bound = sum(bounds.values()) if decompose else math.inf
     if all_proven and total_bound < incumbent_npv - PENNY:
         # A proven bound below a plan we hold is a solver fault: trust neither, solve the joint model.
         notes.append("the per-function bounds fell below a known plan; not trusted")
@@ -381,7 +447,9 @@ def _hosts_favoured_by_lp(model: ConsolidationModel, deadline: _Deadline) -> dic
     favoured: dict[str, set[str]] = {}
     try:
         left = deadline.left()
-        model.prob.solve(pulp.HiGHS(msg=False, timeLimit=None if left is None else max(0.5, left * 0.2)))
+        model.prob.solve(
+            _HighsWithStart(msg=False, timeLimit=None if left is None else max(0.5, left * 0.35))
+        )
         if model.prob.solverModel.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return favoured
         opened: dict[tuple[str, str], float] = {}
