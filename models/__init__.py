@@ -10,6 +10,7 @@ from models.function import FUNCTION_CATALOGUE, Function
 from models.lock import Lock
 from models.organisation import Organisation
 from models.run import Run, RunReview
+from models.run_result import RunBindingConstraint, RunOrganisation, RunPlanRow, RunYear, Sweep
 from models.token import ApiToken, Role, TokenFootprint
 from models.upload import Upload
 
@@ -32,6 +33,11 @@ __all__ = [
     "RunStatus",
     "Run",
     "RunReview",
+    "RunBindingConstraint",
+    "RunOrganisation",
+    "RunPlanRow",
+    "RunYear",
+    "Sweep",
     "TokenFootprint",
     "Upload",
 ]
