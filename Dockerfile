@@ -15,7 +15,8 @@ COPY models ./models
 COPY solver ./solver
 COPY migrations ./migrations
 COPY fixtures ./fixtures
-RUN pip install . && useradd --system --home /srv/stp-planner stp && mkdir -p var && chown stp var
+# Editable, so the demo data in fixtures/ is found beside the code.
+RUN pip install -e . && useradd --system --home /srv/stp-planner stp && mkdir -p var && chown stp var
 
 USER stp
 EXPOSE 8000
