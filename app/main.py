@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.router import router as audit_router
-from app.auth.access import check_routes_declare_needs, document_access, requires
+from app.auth.access import check_routes_declare_needs, document_problems, requires
 from app.auth.router import router as tokens_router
 from app.auth.rules import Need
 from app.core.errors import install_problem_handlers
@@ -45,6 +45,6 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         return {"status": "ok"}
 
     check_routes_declare_needs(app)
-    document_access(app)
+    document_problems(app)
 
     return app

@@ -15,6 +15,7 @@ trail in the request's own transaction, so a write that fails leaves no entry.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -137,48 +138,52 @@ def check_routes_declare_needs(app: FastAPI) -> None:
 
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
 
 
-def document_access(app: FastAPI) -> None:
-    """Add the problem answers of access control to every secured operation in the OpenAPI description."""
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": PROBLEM}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI description the problem answers any operation may give: access (401, 403),
+    not found (404, when the path names something), conflicts (409, on writes) and invalid requests
+    (422, as problem documents rather than FastAPI's default shape)."""
     base_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = base_openapi()
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = {
-            "type": "object",
-            "description": "RFC 9457 problem details",
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-                "instance": {"type": "string"},
-                "errors": {"type": "array", "items": {"type": "object"}},
-            },
-            "required": ["type", "title", "status", "detail"],
-        }
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
         for path, operations in schema.get("paths", {}).items():
-            for operation in operations.values():
-                if not operation.get("security"):
-                    continue
+            for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
-                responses.setdefault(
-                    "401", {"description": "No token, or not a valid one", "content": PROBLEM}
-                )
-                responses.setdefault(
-                    "403", {"description": "The token's role lacks the need", "content": PROBLEM}
-                )
-                if path.startswith(FOOTPRINT_PATH_PREFIX + "{" + FOOTPRINT_PATH_PARAM + "}"):
-                    responses.setdefault(
-                        "404",
-                        {
-                            "description": "No such footprint, or not one the token may see",
-                            "content": PROBLEM,
-                        },
-                    )
+                if "422" in responses or operation.get("parameters") or operation.get("requestBody"):
+                    responses["422"] = _problem("The request is not valid; `errors` lists every problem")
+                if operation.get("security"):
+                    responses.setdefault("401", _problem("No token, or not a valid one"))
+                    responses.setdefault("403", _problem("The token's role lacks the need"))
+                if "{" in path:
+                    responses.setdefault("404", _problem("Not found (or a footprint the token may not see)"))
+                if method in ("post", "put", "patch", "delete"):
+                    responses.setdefault("409", _problem("Clashes with the data as it is"))
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if f'"#/components/schemas/{unused}"' not in json.dumps(schema.get("paths", {})):
+                schemas.pop(unused, None)
         app.openapi_schema = schema
         return schema
 
