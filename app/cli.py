@@ -107,6 +107,7 @@ def import_workbook(
     import json
     from pathlib import Path
 
+    from app.audit.service import record
     from app.auth.rules import command_line_caller
     from app.core.errors import ProblemError
     from app.settings import get_settings
@@ -116,7 +117,8 @@ def import_workbook(
 
     settings = get_settings()
     path = Path(file)
-    who = command_line_caller().name
+    caller = command_line_caller()
+    who = caller.name
     engine = make_engine(settings.database_url)
     data: bytes | None = None
     problem: ProblemError | None = None
@@ -139,8 +141,11 @@ def import_workbook(
                     "errors": exc.errors,
                 }
                 problem = exc
+                outcome = {"upload_id": upload_id, "file_name": path.name, "status": "refused"}
             else:
                 problem = None
+                outcome = {"upload_id": report.upload_id, "file_name": path.name, "status": "accepted"}
+            record(session, caller, "import_workbook", footprint_code=footprint, details=outcome)
     finally:
         engine.dispose()
     if problem is not None:
