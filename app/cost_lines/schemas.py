@@ -67,7 +67,10 @@ class CostLineRead(BaseModel):
 
 class CostLinePage(BaseModel):
     items: list[CostLineRead]
-    total: int = Field(description="rows matching the filters, across all pages")
+    total: int = Field(
+        description="rows matching the filters, across all pages: counted for the first page; "
+        "the later pages of a walk repeat that count"
+    )
     limit: int
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
 
