@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy.orm import Session
+
+from app.assumption_sets import service
+from app.assumption_sets.schemas import AssumptionSetCreate, AssumptionSetRead, AssumptionSetWrite
+from app.auth.access import requires
+from app.auth.rules import Need
+from app.core.db import get_session
+
+router = APIRouter(tags=["assumption sets"])
+
+# Configuring scenarios is part of running them: planners and analysts (runs:create) may do it,
+# finance directors read them.
+
+
+@router.get(
+    "/footprints/{code}/assumption-sets",
+    response_model=list[AssumptionSetRead],
+    dependencies=[requires(Need.DATA_READ)],
+)
+def list_assumption_sets(code: str, session: Session = Depends(get_session)) -> list[AssumptionSetRead]:
+    return [service.read(a, code) for a in service.list_assumption_sets(session, code)]
+
+
+@router.post(
+    "/footprints/{code}/assumption-sets",
+    response_model=AssumptionSetRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
+def create_assumption_set(
+    code: str, body: AssumptionSetCreate, response: Response, session: Session = Depends(get_session)
+) -> AssumptionSetRead:
+    created = service.create_assumption_set(session, code, body)
+    response.headers["Location"] = f"/footprints/{code}/assumption-sets/{created.name}"
+    return service.read(created, code)
+
+
+@router.get(
+    "/footprints/{code}/assumption-sets/{name}",
+    response_model=AssumptionSetRead,
+    dependencies=[requires(Need.DATA_READ)],
+)
+def get_assumption_set(code: str, name: str, session: Session = Depends(get_session)) -> AssumptionSetRead:
+    return service.read(service.get_assumption_set(session, code, name), code)
+
+
+@router.put(
+    "/footprints/{code}/assumption-sets/{name}",
+    response_model=AssumptionSetRead,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
+def replace_assumption_set(
+    code: str, name: str, body: AssumptionSetWrite, session: Session = Depends(get_session)
+) -> AssumptionSetRead:
+    return service.read(service.replace_assumption_set(session, code, name, body), code)
+
+
+@router.delete(
+    "/footprints/{code}/assumption-sets/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[requires(Need.DATA_WRITE)],
+)
+def delete_assumption_set(code: str, name: str, session: Session = Depends(get_session)) -> Response:
+    service.delete_assumption_set(session, code, name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
