@@ -11,6 +11,10 @@
    feasible year.
 3. Locks that force a move (`must_host`, `must_join`) are served first with the cheapest hub that
    satisfies them.
+4. With board acceptability on, a member's own share of a move is usually negative (10 % a year
+   against a 50 % one-off transition), so recipe 1 finds little. The analyst then forms a "club" of the
+   biggest organisations that host one function each and join each other's hubs (see `_club_plan`),
+   trying clubs of 2 to 8 and keeping the best.
 
 Every plan it keeps has passed `check_feasible`, so the result is always feasible; it returns None
 only when it cannot satisfy the locks that force moves (the problem may then be infeasible). The MILP

@@ -322,8 +322,10 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     # far above the joint LP bound, while its models are as big as the joint one. On footprints beyond
     # a handful of org-functions it only costs time, so it is skipped there.
     decompose = not problem.board_acceptability or len(problem.organisations) * len(problem.functions) <= 40
+    subs: dict[str, ConsolidationModel] = {}
     for f in problem.functions if decompose else []:
         sub = build_model(problem, functions=[f], board=False, name=f"function_{f}")
+        subs[f] = sub
         stats.build_seconds += sub.build_seconds
         left = deadline.left()
         # Each function alone gets a share of the time: its bound stays valid if it stops early.
@@ -360,7 +362,9 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         bounds = {}
         total_bound = math.inf
     if union_ok and all_proven:
-        stats.objective = incumbent_npv
+        stats.objective = sum(
+            _objective_at(m, [h for h in union if h.function == f]) or 0.0 for f, m in subs.items()
+        )
         stats.best_bound = max(total_bound, incumbent_npv)
         stats.relative_gap = _gap(incumbent_npv, stats.best_bound)
         stats.message = "; ".join(
@@ -380,7 +384,10 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     chosen: dict[str, set[str]] = {}
     for hub in [*union, *(greedy or [])]:
         chosen.setdefault(hub.function, set()).add(hub.host)
-    for f, hosts in _hosts_favoured_by_lp(model, deadline).items():
+    lp_started = time.perf_counter()
+    favoured = _hosts_favoured_by_lp(model, deadline)
+    stats.solve_seconds += time.perf_counter() - lp_started
+    for f, hosts in favoured.items():
         chosen.setdefault(f, set()).update(hosts)
     left = deadline.left()
     if chosen and (left is None or left > 1.0):
@@ -421,12 +428,13 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         stats.message = "; ".join([*notes, f"no feasible plan found: {run.message}"])
         stats.best_bound = run.bound
         return Plan(status=Status.ERROR, stats=stats)
-    bound = (
-        min(b for b in (run.bound, total_bound) if b is not None and math.isfinite(b))
-        if (run.bound is not None or math.isfinite(total_bound))
-        else None
-    )
-    stats.objective = best_npv
+    finite_bounds = [
+        b for b in (run.bound, total_bound, _obvious_bound(problem)) if b is not None and math.isfinite(b)
+    ]
+    bound = min(finite_bounds) if finite_bounds else None
+    stats.objective = _objective_at(model, best)
+    if stats.objective is None:
+        notes.append("the plan has no encoding in the joint model")
     stats.best_bound = None if bound is None else max(bound, best_npv)
     stats.relative_gap = None if stats.best_bound is None else _gap(best_npv, stats.best_bound)
     proven = (
@@ -436,6 +444,28 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     )
     stats.message = "; ".join([*notes, run.message])
     return _finish(problem, Status.OPTIMAL if proven else Status.FEASIBLE, best, stats)
+
+
+def _obvious_bound(problem: Problem) -> float:
+    """A bound no plan can beat: every org-function saving its function's top rate from the first year
+    it may move, at no cost (negative integration costs added back). Used only when the solver stopped
+    before giving a better one, so that a time-limited answer always carries a bound and a gap."""
+    total = 0.0
+    df = [(1.0 + problem.discount_rate) ** -t for t in range(problem.years + 1)]
+    for f in problem.functions:
+        top = max((tier.rate for tier in problem.assumptions[f].tiers), default=0.0)
+        for o in problem.organisations:
+            total += top * problem.c(o, f) * sum(df[1:])
+    total += sum(-v for v in problem.integration_cost.values() if v < 0)
+    return total
+
+
+def _objective_at(model: ConsolidationModel, hubs: list[Hub]) -> float | None:
+    """The model's own objective function evaluated at the plan (binaries exactly 0/1), so that it can
+    be compared with the independent appraisal to the penny; None if the model cannot encode the plan."""
+    if not model.set_values_from_hubs(hubs):
+        return None
+    return float(pulp.value(model.prob.objective) or 0.0)
 
 
 def _hosts_favoured_by_lp(model: ConsolidationModel, deadline: _Deadline) -> dict[str, set[str]]:
@@ -512,6 +542,7 @@ def _infeasible(
     if not forced_moves(problem):
         # Doing nothing is feasible: an "infeasible" answer is a solver fault, never the truth.
         stats.message = "; ".join([*notes, "solver reported infeasible although doing nothing is feasible"])
+        stats.objective = 0.0  # doing nothing: every model's objective is 0
         return _finish(problem, Status.FEASIBLE, [], stats)
     conflicts: list[str] = []
     reasons: list[str] = []
@@ -541,6 +572,11 @@ def _finish(problem: Problem, status: Status, hubs: list[Hub], stats: SolverStat
         stats.message = "; ".join([stats.message, *broken])
         return Plan(status=Status.ERROR, hubs=hubs, stats=stats)
     appraisal = appraise(problem, hubs)
+    if stats.objective is not None and abs(stats.objective - appraisal.npv) > PENNY:
+        # The model and the accounting disagree: a modelling bug, reported rather than hidden.
+        stats.message = "; ".join(
+            [stats.message, f"model objective {stats.objective:.2f} != appraised NPV {appraisal.npv:.2f}"]
+        )
     return Plan(
         status=status,
         hubs=hubs,
