@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         default=1000, validation_alias="STP_UPLOAD_MAX_REPORTED_PROBLEMS"
     )
 
+    # Optimisation runs (docs/runs.md): local worker processes, heartbeat and reaper timings in seconds.
+    run_workers: int = Field(default=2, ge=1, validation_alias="STP_RUN_WORKERS")
+    run_heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="STP_RUN_HEARTBEAT_SECONDS")
+    run_stale_after_seconds: float = Field(default=60.0, gt=0, validation_alias="STP_RUN_STALE_AFTER_SECONDS")
+    run_reap_every_seconds: float = Field(default=15.0, gt=0, validation_alias="STP_RUN_REAP_EVERY_SECONDS")
+
 
 @lru_cache
 def get_settings() -> Settings:

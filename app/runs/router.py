@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from sqlalchemy.orm import Session
+
+from app.auth.access import requires
+from app.auth.rules import Caller, Need
+from app.core.db import get_session
+from app.runs import service
+from app.runs.executor import RunExecutor
+from app.runs.schemas import (
+    ReviewCreate,
+    ReviewRead,
+    RunComparison,
+    RunCreate,
+    RunOrganisations,
+    RunPlan,
+    RunRead,
+    RunYears,
+)
+from models import RunStatus
+
+router = APIRouter(tags=["runs"])
+
+RUN = "/footprints/{code}/runs/{run_id}"
+
+
+def executor(request: Request) -> RunExecutor:
+    found: RunExecutor = request.app.state.run_executor
+    return found
+
+
+@router.post(
+    "/footprints/{code}/runs",
+    response_model=RunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={202: {"description": "Queued; poll the run at `Location`"}},
+)
+def create_run(
+    code: str,
+    body: RunCreate,
+    response: Response,
+    request: Request,
+    session: Session = Depends(get_session),
+    caller: Caller = requires(Need.RUNS_CREATE),
+) -> RunRead:
+    run = service.create_run(session, code, body, created_by=caller.name)
+    caller.note(run_id=run.id)
+    read = service.read(session, run, code)
+    # The request's unit of work ends here rather than after the response: a worker process must be
+    # able to see the run it is handed.
+    session.commit()
+    executor(request).submit(run.id)
+    response.headers["Location"] = f"/footprints/{code}/runs/{run.id}"
+    return read
+
+
+@router.get("/footprints/{code}/runs", response_model=list[RunRead], dependencies=[requires(Need.RUNS_READ)])
+def list_runs(
+    code: str, status: RunStatus | None = None, session: Session = Depends(get_session)
+) -> list[RunRead]:
+    return [service.read(session, run, code) for run in service.list_runs(session, code, status)]
+
+
+@router.get(RUN, response_model=RunRead, dependencies=[requires(Need.RUNS_READ)])
+def get_run(code: str, run_id: int, session: Session = Depends(get_session)) -> RunRead:
+    return service.read(session, service.get_run(session, code, run_id), code)
+
+
+@router.post(f"{RUN}/cancel", response_model=RunRead, dependencies=[requires(Need.RUNS_CREATE)])
+def cancel_run(code: str, run_id: int, request: Request, session: Session = Depends(get_session)) -> RunRead:
+    run = service.cancel_run(session, code, run_id)
+    read = service.read(session, run, code)
+    session.commit()
+    executor(request).cancel(run.id)
+    return read
+
+
+@router.get(f"{RUN}/plan", response_model=RunPlan, dependencies=[requires(Need.RUNS_READ)])
+def get_plan(code: str, run_id: int, session: Session = Depends(get_session)) -> RunPlan:
+    return service.plan(session, code, run_id)
+
+
+@router.get(f"{RUN}/years", response_model=RunYears, dependencies=[requires(Need.RUNS_READ)])
+def get_years(code: str, run_id: int, session: Session = Depends(get_session)) -> RunYears:
+    return service.years(session, code, run_id)
+
+
+@router.get(f"{RUN}/organisations", response_model=RunOrganisations, dependencies=[requires(Need.RUNS_READ)])
+def get_organisations(code: str, run_id: int, session: Session = Depends(get_session)) -> RunOrganisations:
+    return service.organisations(session, code, run_id)
+
+
+@router.get(
+    f"{RUN}/compare/{{other_id}}", response_model=RunComparison, dependencies=[requires(Need.RUNS_READ)]
+)
+def compare_runs(
+    code: str, run_id: int, other_id: int, session: Session = Depends(get_session)
+) -> RunComparison:
+    return service.compare(session, code, run_id, other_id)
+
+
+@router.post(f"{RUN}/reviews", response_model=ReviewRead, status_code=status.HTTP_201_CREATED)
+def review_run(
+    code: str,
+    run_id: int,
+    body: ReviewCreate,
+    session: Session = Depends(get_session),
+    caller: Caller = requires(Need.RUNS_REVIEW),
+) -> ReviewRead:
+    review = service.review_run(session, code, run_id, body, reviewer=caller.name)
+    return _review(review)
+
+
+@router.get(f"{RUN}/reviews", response_model=list[ReviewRead], dependencies=[requires(Need.RUNS_READ)])
+def list_reviews(code: str, run_id: int, session: Session = Depends(get_session)) -> list[ReviewRead]:
+    return [_review(r) for r in service.reviews(session, code, run_id)]
+
+
+def _review(review: object) -> ReviewRead:
+    return ReviewRead.model_validate(review, from_attributes=True)

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+from app.assumption_sets.schemas import AssumptionSetWrite
+from app.core.money import SignedPounds
+from models.enums import ReviewDecision, RunStatus
+
+Figure = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
+
+
+class RunOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit: float = Field(default=60.0, gt=0, le=3600, description="seconds the solver may take")
+    relative_gap: float = Field(default=1e-4, ge=0, le=1, description="stop when proven within this gap")
+    solver: str = Field(default="highs", pattern="^(highs|cbc)$")
+    seed: int = Field(default=0, ge=0)
+
+
+class RunCreate(BaseModel):
+    """Name a stored assumption set, or give one inline; neither: the documented defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assumption_set: str | None = Field(default=None, description="name of a stored assumption set")
+    assumptions: AssumptionSetWrite | None = Field(default=None, description="an inline assumption set")
+    options: RunOptions = Field(default_factory=RunOptions)
+    label: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RunCreate:
+        if self.assumption_set is not None and self.assumptions is not None:
+            raise ValueError("give either assumption_set (a name) or assumptions (inline), not both")
+        return self
+
+
+class Progress(BaseModel):
+    incumbent: SignedPounds | None = None
+    best_bound: SignedPounds | None = None
+    relative_gap: float | None = None
+
+
+class RunRead(BaseModel):
+    id: int
+    footprint: str
+    label: str
+    status: RunStatus
+    assumption_set: str | None
+    options: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    attempts: int
+    error_message: str
+    npv: SignedPounds | None
+    payback_year: int | None
+    solver_statistics: dict[str, Any]
+    sweep_id: int | None
+    review: ReviewDecision | None = Field(description="the latest review's decision, if any")
+
+
+class PlanMove(BaseModel):
+    function: str
+    host: str
+    member: str
+    year: int
+    hub_opening_year: int
+
+
+class PlanHub(BaseModel):
+    function: str
+    host: str
+    opening_year: int
+    members: list[PlanMove]
+
+
+class RunPlan(BaseModel):
+    run_id: int
+    status: RunStatus
+    hubs: list[PlanHub]
+    binding: list[dict[str, Any]]
+
+
+class YearRead(BaseModel):
+    year: int
+    savings: SignedPounds
+    running_costs: SignedPounds
+    setup_costs: SignedPounds
+    transition_costs: SignedPounds
+    integration_costs: SignedPounds
+    net_cash: SignedPounds = Field(description="£ redeployed to patient care that year")
+    cumulative_net_cash: SignedPounds
+    discount_factor: float
+    discounted_net_cash: SignedPounds
+    wte_released: Figure
+    moves: int
+
+
+class RunYears(BaseModel):
+    run_id: int
+    npv: SignedPounds | None
+    payback_year: int | None
+    years: list[YearRead]
+
+
+class OrganisationResult(BaseModel):
+    organisation: str
+    attributed_npv: SignedPounds
+    binds_board: bool
+
+
+class RunOrganisations(BaseModel):
+    run_id: int
+    organisations: list[OrganisationResult]
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ReviewDecision
+    comment: str = Field(default="", max_length=5000)
+
+
+class ReviewRead(BaseModel):
+    id: int
+    run_id: int
+    decision: ReviewDecision
+    comment: str
+    reviewer: str
+    created_at: datetime
+
+
+class YearDifference(BaseModel):
+    year: int
+    net_cash_a: SignedPounds
+    net_cash_b: SignedPounds
+    difference: SignedPounds = Field(description="b − a")
+
+
+class FunctionDifference(BaseModel):
+    function: str
+    hubs_opened: list[str] = Field(description="hosts with a hub in b and not in a")
+    hubs_closed: list[str] = Field(description="hosts with a hub in a and not in b")
+    organisations_moved: list[dict[str, Any]] = Field(
+        description="members whose hub differs: {organisation, host_a, host_b} (null: in no hub)"
+    )
+    years_changed: list[dict[str, Any]] = Field(
+        description="members in the same hub in both, moving in another year: {organisation, year_a, year_b}"
+    )
+
+
+class RunComparison(BaseModel):
+    a: int
+    b: int
+    npv_a: SignedPounds | None
+    npv_b: SignedPounds | None
+    npv_difference: SignedPounds | None = Field(description="b − a")
+    years: list[YearDifference]
+    functions: list[FunctionDifference]

@@ -1,0 +1,528 @@
+"""Optimisation runs: creation with a snapshot of their inputs, the life cycle a worker drives
+(claim, heartbeat, outcome), the reaper for dead workers, results, reviews and comparison.
+
+Never commits: the request, or the worker task, owns the transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
+
+from app.assumption_sets.schemas import AssumptionSetWrite
+from app.assumption_sets.service import get_assumption_set, to_write
+from app.core.errors import Conflict, NotFound
+from app.core.money import to_pounds
+from app.footprints.service import get_footprint
+from app.runs.problem_builder import take_snapshot
+from app.runs.schemas import (
+    FunctionDifference,
+    OrganisationResult,
+    PlanHub,
+    PlanMove,
+    ReviewCreate,
+    RunComparison,
+    RunCreate,
+    RunOrganisations,
+    RunPlan,
+    RunRead,
+    RunYears,
+    YearDifference,
+    YearRead,
+)
+from models import (
+    Footprint,
+    Run,
+    RunBindingConstraint,
+    RunOrganisation,
+    RunPlanRow,
+    RunReview,
+    RunStatus,
+    RunYear,
+)
+from models.base import utcnow
+from solver.problem import Plan
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+FINISHED = (RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE, RunStatus.ERROR, RunStatus.CANCELLED)
+REVIEWABLE = (RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE)
+# A run is started at most this many times: a worker that dies once is retried, twice is an error.
+MAX_ATTEMPTS = 2
+
+
+def _changed(session: Session, statement: Update) -> int:
+    """Rows changed by a conditional update (the compare-and-set every state change goes through)."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def pence(pounds: float) -> int:
+    """Round the solver's float pounds to the penny, half away from zero, via the exact decimal."""
+    return int((Decimal(repr(pounds)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# ---- creation ------------------------------------------------------------------------------------
+
+
+def create_run(
+    session: Session,
+    code: str,
+    data: RunCreate,
+    created_by: str,
+    sweep_id: int | None = None,
+    assumptions_override: AssumptionSetWrite | None = None,
+) -> Run:
+    """A queued run with its snapshot: the inputs it will be solved with, whatever changes later."""
+    footprint = get_footprint(session, code)
+    assumption_set_id = None
+    assumption_set_name = None
+    if data.assumption_set is not None:
+        stored = get_assumption_set(session, code, data.assumption_set)
+        assumptions = to_write(stored)
+        assumption_set_id, assumption_set_name = stored.id, stored.name
+    else:
+        assumptions = data.assumptions or AssumptionSetWrite()
+    if assumptions_override is not None:
+        assumptions = assumptions_override
+    snapshot = take_snapshot(session, footprint, assumptions)
+    snapshot["assumption_set"] = assumption_set_name
+    run = Run(
+        footprint_id=footprint.id,
+        assumption_set_id=assumption_set_id,
+        status=RunStatus.QUEUED,
+        snapshot=snapshot,
+        options=data.options.model_dump(),
+        solver_statistics={},
+        created_by=created_by,
+        label=data.label,
+        sweep_id=sweep_id,
+        attempts=0,
+        error_message="",
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, code: str, run_id: int) -> Run:
+    footprint = get_footprint(session, code)
+    run = session.scalar(select(Run).where(Run.id == run_id, Run.footprint_id == footprint.id))
+    if run is None:
+        raise NotFound("Run", run_id)
+    return run
+
+
+def list_runs(session: Session, code: str, status: RunStatus | None = None) -> Sequence[Run]:
+    footprint = get_footprint(session, code)
+    query = select(Run).where(Run.footprint_id == footprint.id).order_by(Run.id.desc())
+    if status is not None:
+        query = query.where(Run.status == status)
+    return session.scalars(query).all()
+
+
+def latest_review(session: Session, run_id: int) -> RunReview | None:
+    return session.scalar(
+        select(RunReview).where(RunReview.run_id == run_id).order_by(RunReview.id.desc()).limit(1)
+    )
+
+
+def read(session: Session, run: Run, footprint_code: str) -> RunRead:
+    review = latest_review(session, run.id)
+    return RunRead(
+        id=run.id,
+        footprint=footprint_code,
+        label=run.label,
+        status=run.status,
+        assumption_set=(run.snapshot or {}).get("assumption_set"),
+        options=run.options or {},
+        created_by=run.created_by,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        heartbeat_at=run.heartbeat_at,
+        attempts=run.attempts,
+        error_message=run.error_message,
+        npv=None if run.npv_pence is None else to_pounds(run.npv_pence),
+        payback_year=run.payback_year,
+        solver_statistics=run.solver_statistics or {},
+        sweep_id=run.sweep_id,
+        review=None if review is None else review.decision,
+    )
+
+
+def cancel_run(session: Session, code: str, run_id: int) -> Run:
+    run = get_run(session, code, run_id)
+    # Conditional, so a worker finishing at the same moment either wins (409 here) or sees the cancel.
+    changed = _changed(
+        session,
+        update(Run)
+        .where(Run.id == run.id, Run.status.in_(ACTIVE))
+        .values(status=RunStatus.CANCELLED, finished_at=utcnow(), error_message="cancelled on request"),
+    )
+    session.refresh(run)
+    if not changed:
+        raise Conflict(f"Run {run_id} has already finished ({run.status.value}); it cannot be cancelled")
+    return run
+
+
+# ---- the worker's side ---------------------------------------------------------------------------
+
+
+def claim_run(session: Session, run_id: int) -> Run | None:
+    """Mark a queued run running for this worker; None when it is not queued (cancelled, taken)."""
+    now = utcnow()
+    worker = {"host": socket.gethostname(), "pid": os.getpid()}
+    changed = _changed(
+        session,
+        update(Run)
+        .where(Run.id == run_id, Run.status == RunStatus.QUEUED)
+        .values(
+            status=RunStatus.RUNNING,
+            attempts=Run.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            solver_statistics={"worker": worker},
+        ),
+    )
+    if not changed:
+        return None
+    return session.get(Run, run_id, populate_existing=True)
+
+
+def beat(session: Session, run_id: int, progress: dict[str, Any] | None = None) -> bool:
+    """Record that the worker is alive (and the solver's progress); False when the run is no longer
+    running here (cancelled, or reaped as stale), so the worker should give up."""
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if progress is not None:
+        run = session.get(Run, run_id)
+        values["solver_statistics"] = {
+            **((run.solver_statistics if run else None) or {}),
+            "progress": progress,
+        }
+    changed = _changed(
+        session,
+        update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING).values(**values),
+    )
+    return bool(changed)
+
+
+def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> bool:
+    """Store the plan and its appraisal; False (nothing stored) if the run stopped being ours."""
+    run = session.get(Run, run_id, populate_existing=True)
+    if run is None or run.status is not RunStatus.RUNNING:
+        return False
+    stats = asdict(plan.stats) if plan.stats is not None else {}
+    run.solver_statistics = {
+        **(run.solver_statistics or {}),
+        **stats,
+        "wall_seconds": round(seconds, 3),
+        "conflicts": list(plan.conflicts),
+    }
+    run.status = RunStatus(plan.status.value)
+    run.finished_at = utcnow()
+    run.heartbeat_at = run.finished_at
+    if plan.status.value == "error":
+        run.error_message = plan.stats.message if plan.stats else "the solver failed"
+    elif plan.status.value == "infeasible":
+        run.error_message = "infeasible: " + ", ".join(plan.conflicts or ["no conflicting family found"])
+    for table in (RunPlanRow, RunYear, RunOrganisation, RunBindingConstraint):
+        session.execute(delete(table).where(table.run_id == run_id))
+    for hub in plan.hubs:
+        for move in hub.members:
+            session.add(
+                RunPlanRow(
+                    run_id=run_id,
+                    function_key=hub.function,
+                    host=hub.host,
+                    member=move.organisation,
+                    year=move.year,
+                    hub_opening_year=hub.opening_year,
+                )
+            )
+    if plan.appraisal is not None:
+        run.npv_pence = pence(plan.appraisal.npv)
+        run.payback_year = plan.appraisal.payback_year
+        for y in plan.appraisal.years:
+            session.add(
+                RunYear(
+                    run_id=run_id,
+                    year=y.year,
+                    savings_pence=pence(y.savings),
+                    running_costs_pence=pence(y.running_costs),
+                    setup_costs_pence=pence(y.setup_costs),
+                    transition_costs_pence=pence(y.transition_costs),
+                    integration_costs_pence=pence(y.integration_costs),
+                    net_cash_pence=pence(y.net_cash),
+                    cumulative_net_cash_pence=pence(y.cumulative_net_cash),
+                    discount_factor=y.discount_factor,
+                    discounted_net_cash_pence=pence(y.discounted_net_cash),
+                    wte_released=Decimal(repr(y.wte_released)).quantize(
+                        Decimal("0.01"), rounding=ROUND_HALF_UP
+                    ),
+                    moves=y.moves,
+                )
+            )
+        for o in plan.appraisal.organisations:
+            session.add(
+                RunOrganisation(
+                    run_id=run_id,
+                    organisation=o.organisation,
+                    attributed_npv_pence=pence(o.attributed_npv),
+                    binds_board=o.binds_board,
+                )
+            )
+    for b in plan.binding:
+        session.add(
+            RunBindingConstraint(
+                run_id=run_id,
+                family=b.family,
+                year=b.year,
+                organisation=b.organisation,
+                function_key=b.function,
+                detail=b.detail,
+            )
+        )
+    session.flush()
+    return True
+
+
+def fail_run(session: Session, run_id: int, message: str) -> None:
+    _changed(
+        session,
+        update(Run)
+        .where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+        .values(status=RunStatus.ERROR, finished_at=utcnow(), error_message=message[:5000])
+        .execution_options(synchronize_session=False),
+    )
+
+
+def reap_stale_runs(
+    session: Session, stale_after: timedelta, now: datetime | None = None
+) -> tuple[list[int], list[int]]:
+    """Runs whose worker stopped beating: re-queued if they have an attempt left, else marked error.
+    Returns (re-queued ids, failed ids); the caller hands the re-queued ones to the executor."""
+    now = now or utcnow()
+    requeued: list[int] = []
+    failed: list[int] = []
+    stale = session.scalars(
+        select(Run).where(Run.status == RunStatus.RUNNING, Run.heartbeat_at < now - stale_after)
+    ).all()
+    for run in stale:
+        last = run.heartbeat_at
+        if run.attempts < MAX_ATTEMPTS:
+            values: dict[str, Any] = {
+                "status": RunStatus.QUEUED,
+                "error_message": f"worker stopped responding (last heartbeat {last}); re-queued",
+            }
+            target = requeued
+        else:
+            values = {
+                "status": RunStatus.ERROR,
+                "finished_at": now,
+                "error_message": f"worker stopped responding {run.attempts} times (last heartbeat {last})",
+            }
+            target = failed
+        # Only if nothing (a late heartbeat, a cancel) changed it since it was read.
+        changed = session.execute(
+            update(Run)
+            .where(Run.id == run.id, Run.status == RunStatus.RUNNING, Run.heartbeat_at == last)
+            .values(**values),
+        )
+        if changed:
+            target.append(run.id)
+    return requeued, failed
+
+
+def queued_run_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Run.id).where(Run.status == RunStatus.QUEUED).order_by(Run.id)))
+
+
+# ---- results -------------------------------------------------------------------------------------
+
+
+def plan(session: Session, code: str, run_id: int) -> RunPlan:
+    run = get_run(session, code, run_id)
+    rows = session.scalars(
+        select(RunPlanRow)
+        .where(RunPlanRow.run_id == run.id)
+        .order_by(RunPlanRow.function_key, RunPlanRow.host, RunPlanRow.year, RunPlanRow.member)
+    ).all()
+    hubs: dict[tuple[str, str], PlanHub] = {}
+    for row in rows:
+        hub = hubs.setdefault(
+            (row.function_key, row.host),
+            PlanHub(function=row.function_key, host=row.host, opening_year=row.hub_opening_year, members=[]),
+        )
+        hub.members.append(
+            PlanMove(
+                function=row.function_key,
+                host=row.host,
+                member=row.member,
+                year=row.year,
+                hub_opening_year=row.hub_opening_year,
+            )
+        )
+    binding = [
+        {
+            "family": b.family,
+            "year": b.year,
+            "organisation": b.organisation,
+            "function": b.function_key,
+            "detail": b.detail,
+        }
+        for b in session.scalars(
+            select(RunBindingConstraint)
+            .where(RunBindingConstraint.run_id == run.id)
+            .order_by(RunBindingConstraint.id)
+        )
+    ]
+    return RunPlan(run_id=run.id, status=run.status, hubs=list(hubs.values()), binding=binding)
+
+
+def year_rows(session: Session, run_id: int) -> Sequence[RunYear]:
+    return session.scalars(select(RunYear).where(RunYear.run_id == run_id).order_by(RunYear.year)).all()
+
+
+def years(session: Session, code: str, run_id: int) -> RunYears:
+    run = get_run(session, code, run_id)
+    return RunYears(
+        run_id=run.id,
+        npv=None if run.npv_pence is None else to_pounds(run.npv_pence),
+        payback_year=run.payback_year,
+        years=[
+            YearRead(
+                year=y.year,
+                savings=to_pounds(y.savings_pence),
+                running_costs=to_pounds(y.running_costs_pence),
+                setup_costs=to_pounds(y.setup_costs_pence),
+                transition_costs=to_pounds(y.transition_costs_pence),
+                integration_costs=to_pounds(y.integration_costs_pence),
+                net_cash=to_pounds(y.net_cash_pence),
+                cumulative_net_cash=to_pounds(y.cumulative_net_cash_pence),
+                discount_factor=y.discount_factor,
+                discounted_net_cash=to_pounds(y.discounted_net_cash_pence),
+                wte_released=y.wte_released,
+                moves=y.moves,
+            )
+            for y in year_rows(session, run.id)
+        ],
+    )
+
+
+def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
+    run = get_run(session, code, run_id)
+    rows = session.scalars(
+        select(RunOrganisation).where(RunOrganisation.run_id == run.id).order_by(RunOrganisation.organisation)
+    ).all()
+    return RunOrganisations(
+        run_id=run.id,
+        organisations=[
+            OrganisationResult(
+                organisation=r.organisation,
+                attributed_npv=to_pounds(r.attributed_npv_pence),
+                binds_board=r.binds_board,
+            )
+            for r in rows
+        ],
+    )
+
+
+# ---- review and comparison -----------------------------------------------------------------------
+
+
+def review_run(session: Session, code: str, run_id: int, data: ReviewCreate, reviewer: str) -> RunReview:
+    run = get_run(session, code, run_id)
+    if run.status not in REVIEWABLE:
+        raise Conflict(
+            f"Run {run_id} is {run.status.value}: only a finished run (optimal, feasible or infeasible) "
+            "can be reviewed"
+        )
+    review = RunReview(run_id=run.id, decision=data.decision, comment=data.comment, reviewer=reviewer)
+    session.add(review)
+    session.flush()
+    return review
+
+
+def reviews(session: Session, code: str, run_id: int) -> Sequence[RunReview]:
+    run = get_run(session, code, run_id)
+    return session.scalars(select(RunReview).where(RunReview.run_id == run.id).order_by(RunReview.id)).all()
+
+
+def _memberships(session: Session, run_id: int) -> dict[str, dict[str, tuple[str, int]]]:
+    """function -> member -> (host, year)."""
+    result: dict[str, dict[str, tuple[str, int]]] = {}
+    for row in session.scalars(select(RunPlanRow).where(RunPlanRow.run_id == run_id)):
+        result.setdefault(row.function_key, {})[row.member] = (row.host, row.year)
+    return result
+
+
+def compare(session: Session, code: str, a_id: int, b_id: int) -> RunComparison:
+    a, b = get_run(session, code, a_id), get_run(session, code, b_id)
+    for run in (a, b):
+        if run.status not in REVIEWABLE:
+            raise Conflict(f"Run {run.id} is {run.status.value}: only finished runs can be compared")
+    years_a = {y.year: y.net_cash_pence for y in year_rows(session, a.id)}
+    years_b = {y.year: y.net_cash_pence for y in year_rows(session, b.id)}
+    year_diffs = [
+        YearDifference(
+            year=t,
+            net_cash_a=to_pounds(years_a.get(t, 0)),
+            net_cash_b=to_pounds(years_b.get(t, 0)),
+            difference=to_pounds(years_b.get(t, 0) - years_a.get(t, 0)),
+        )
+        for t in sorted(set(years_a) | set(years_b))
+    ]
+    plan_a, plan_b = _memberships(session, a.id), _memberships(session, b.id)
+    functions = []
+    for f in sorted(set(plan_a) | set(plan_b)):
+        in_a, in_b = plan_a.get(f, {}), plan_b.get(f, {})
+        hosts_a = {h for h, _ in in_a.values()}
+        hosts_b = {h for h, _ in in_b.values()}
+        moved = []
+        changed_years = []
+        for member in sorted(set(in_a) | set(in_b)):
+            host_a = in_a.get(member, (None, None))[0]
+            host_b = in_b.get(member, (None, None))[0]
+            if host_a != host_b:
+                moved.append({"organisation": member, "host_a": host_a, "host_b": host_b})
+            elif in_a[member][1] != in_b[member][1]:
+                changed_years.append(
+                    {"organisation": member, "year_a": in_a[member][1], "year_b": in_b[member][1]}
+                )
+        if hosts_a != hosts_b or moved or changed_years:
+            functions.append(
+                FunctionDifference(
+                    function=f,
+                    hubs_opened=sorted(hosts_b - hosts_a),
+                    hubs_closed=sorted(hosts_a - hosts_b),
+                    organisations_moved=moved,
+                    years_changed=changed_years,
+                )
+            )
+    npv_a = None if a.npv_pence is None else to_pounds(a.npv_pence)
+    npv_b = None if b.npv_pence is None else to_pounds(b.npv_pence)
+    return RunComparison(
+        a=a.id,
+        b=b.id,
+        npv_a=npv_a,
+        npv_b=npv_b,
+        npv_difference=None if npv_a is None or npv_b is None else npv_b - npv_a,
+        years=year_diffs,
+        functions=functions,
+    )
+
+
+def footprint_of(session: Session, run: Run) -> Footprint:
+    footprint = session.get(Footprint, run.footprint_id)
+    assert footprint is not None
+    return footprint
