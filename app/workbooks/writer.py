@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import XML_NS, Element, SubElement
 
 MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
 WTE_FORMAT = "#,##0.00"
@@ -124,6 +125,11 @@ class SheetWriter:
         if self.columns:
             self.sheet.freeze_panes = f"A{self.header_row + 1}"
             self._add_validations()
+        self.sheet._get_writer()  # writes the sheet's head (views, widths) now that they are set
+        self._openpyxl_write_row = self.sheet._writer.write_row
+        self.sheet._writer.write_row = self._write_row
+        self._letters: list[str] = []
+        self._style_ids: dict[int, str] = {}
         for row in title_rows:
             self.append_labels(row, style="stp_title" if self.row_count == 0 else None)
         if self.columns:
@@ -160,14 +166,47 @@ class SheetWriter:
             cell = WriteOnlyCell(self.sheet)
             if style:
                 cell.style = style
+                if key.endswith(":quoted"):
+                    cell.quotePrefix = True
+                self._style_ids[id(cell)] = str(cell.style_id)  # the reused cells' styles never change
             self._cells[key] = cell
         return cell
+
+    def _write_row(self, xf: Any, cells: Iterable[WriteOnlyCell], row_idx: int) -> None:
+        """One `<row>` element for a row of numbers and strings, instead of openpyxl's three nested
+        writes per cell (the export's hot path). Anything else goes to openpyxl's own writer."""
+        row = list(cells)
+        if any(cell.data_type not in ("n", "s") or cell._comment or cell.hyperlink for cell in row):
+            self._openpyxl_write_row(xf, row, row_idx)
+            return
+        letters = self._letters
+        element = Element("row", r=str(row_idx))
+        for cell in row:
+            value = cell._value
+            if value is None or value == "":
+                continue
+            while len(letters) < cell.column:
+                letters.append(get_column_letter(len(letters) + 1))
+            attributes = {"r": f"{letters[cell.column - 1]}{row_idx}"}
+            if cell.has_style:
+                attributes["s"] = self._style_ids.get(id(cell)) or str(cell.style_id)
+            if cell.data_type == "n":
+                attributes["t"] = "n"
+                SubElement(SubElement(element, "c", attributes), "v").text = (
+                    repr(value) if isinstance(value, float) else str(value)
+                )
+            else:
+                attributes["t"] = "inlineStr"
+                text = SubElement(SubElement(SubElement(element, "c", attributes), "is"), "t")
+                text.text = value
+                if value != value.strip():
+                    text.set(f"{{{XML_NS}}}space", "preserve")
+        xf.write(element)
 
     def text_cell(self, value: str, key: str = "text") -> WriteOnlyCell:
         """An explicit string cell; text Excel could evaluate gets the quotePrefix (leading apostrophe)."""
         if is_risky_text(value):
             cell = self._cell(key + ":quoted", "stp_text_quoted")
-            cell.quotePrefix = True
         else:
             cell = self._cell(key, None)  # unstyled (fast); text columns carry the text format (see __init__)
         cell.value = value  # openpyxl's checks: illegal control characters, 32,767-character limit
