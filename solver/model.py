@@ -394,6 +394,11 @@ def build_model(
     constraints: list[pulp.LpConstraint] = []
 
     def add(pairs: Iterable[tuple[pulp.LpVariable, float]], sense: int, rhs: float) -> None:
+        # Rows built here name each variable once (by construction), so the pairs go straight into
+        # the expression; rows that can repeat a variable (attribution, bounds) go through _expr.
+        constraints.append(pulp.LpConstraint(pulp.LpAffineExpression(list(pairs)), sense=sense, rhs=rhs))
+
+    def add_summed(pairs: Iterable[tuple[pulp.LpVariable, float]], sense: int, rhs: float) -> None:
         constraints.append(pulp.LpConstraint(_expr(pairs), sense=sense, rhs=rhs))
 
     LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
@@ -528,7 +533,7 @@ def build_model(
             # Loosened by a pound (and a millionth): the bound is often attained exactly, and a cut that
             # is tight to the last bit of a float can make a solver discard the optimum.
             bound = function_bounds[f]
-            add(value, LE, bound + 1.0 + 1e-6 * abs(bound))
+            add_summed(value, LE, bound + 1.0 + 1e-6 * abs(bound))
 
     for t in range(1, years + 1):
         limit = problem.budget[t - 1]
@@ -544,7 +549,7 @@ def build_model(
     if board and problem.board_acceptability and "board" not in relax:
         for org in problem.organisations:
             if attributed.get(org):
-                add(attributed[org], GE, -problem.theta)
+                add_summed(attributed[org], GE, -problem.theta)
         if strengthen:
             _add_board_covers(problem, candidates, join, opens, add)
 
