@@ -126,17 +126,17 @@ def run_backend(backend: str, data: bytes, lines: int, pg_url: str) -> dict[str,
                 )
                 files = {"file": ("bench.xlsx", data, XLSX)}
                 upload_s, response = timed(
-                    lambda: client.post(f"/footprints/{FOOTPRINT}/uploads", files=files)
+                    lambda: client.post(f"/footprints/{FOOTPRINT}/uploads", files=files), f"{backend} upload"
                 )
                 report = response.json()  # type: ignore[attr-defined]
                 assert response.status_code == 201, response.text  # type: ignore[attr-defined]
                 assert report["cost_lines"]["inserted"] == lines, report
                 again_s, response = timed(
-                    lambda: client.post(f"/footprints/{FOOTPRINT}/uploads", files=files)
+                    lambda: client.post(f"/footprints/{FOOTPRINT}/uploads", files=files), f"{backend} again"
                 )
                 assert response.json()["cost_lines"]["unchanged"] == lines  # type: ignore[attr-defined]
                 export_s, response = timed(
-                    lambda: client.get(f"/footprints/{FOOTPRINT}/cost-lines/export.xlsx")
+                    lambda: client.get(f"/footprints/{FOOTPRINT}/cost-lines/export.xlsx"), f"{backend} export"
                 )
                 assert response.status_code == 200  # type: ignore[attr-defined]
                 exported = len(response.content)  # type: ignore[attr-defined]
