@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,8 @@ from app.runs.schemas import (
     RunRead,
     RunYears,
 )
+from app.runs.workbook import write_run_workbook
+from app.workbooks.writer import XLSX_MEDIA_TYPE
 from models import RunStatus
 
 router = APIRouter(tags=["runs"])
@@ -89,6 +93,24 @@ def get_years(code: str, run_id: int, session: Session = Depends(get_session)) -
 @router.get(f"{RUN}/organisations", response_model=RunOrganisations, dependencies=[requires(Need.RUNS_READ)])
 def get_organisations(code: str, run_id: int, session: Session = Depends(get_session)) -> RunOrganisations:
     return service.organisations(session, code, run_id)
+
+
+@router.get(
+    f"{RUN}/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+    dependencies=[requires(Need.RUNS_READ)],
+)
+def export_run(code: str, run_id: int, session: Session = Depends(get_session)) -> Response:
+    """The result workbook: Summary (with a chart of savings by year), Plan, Organisations, Years,
+    Assumptions, Solver."""
+    out = io.BytesIO()
+    write_run_workbook(session, code, run_id, out)
+    return Response(
+        out.getvalue(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{code}-run-{run_id}.xlsx"'},
+    )
 
 
 @router.get(
