@@ -21,6 +21,7 @@ from app.locks.router import router as locks_router
 from app.organisations.router import router as organisations_router
 from app.runs.executor import LocalProcessExecutor, QueueOnlyExecutor, RunExecutor
 from app.runs.router import router as runs_router
+from app.sweeps.router import router as sweeps_router
 from app.uploads.router import router as uploads_router
 
 DESCRIPTION = """
@@ -76,6 +77,7 @@ def create_app(
         assumption_sets_router,
         locks_router,
         runs_router,
+        sweeps_router,
     ):
         app.include_router(router)
     app.include_router(tokens_router)

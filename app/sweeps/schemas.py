@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.assumption_sets.schemas import AssumptionSetWrite, Rate
+from app.core.money import SignedPounds
+from app.runs.schemas import RunOptions
+
+
+class Grid(BaseModel):
+    """Every combination of the listed variations (a list left out means "as in the base set")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    savings_multipliers: list[float] = Field(default=[1.0], min_length=1, max_length=20)
+    transition_multipliers: list[float] = Field(default=[1.0], min_length=1, max_length=20)
+    discount_rates: list[Rate] | None = Field(default=None, min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Grid:
+        if any(m < 0 for m in [*self.savings_multipliers, *self.transition_multipliers]):
+            raise ValueError("multipliers cannot be negative")
+        return self
+
+
+class Triangular(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("need low <= mode <= high, with low < high")
+        return self
+
+
+class MonteCarlo(BaseModel):
+    """Seeded draws of multipliers on every saving rate and every transition cost rate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draws: int = Field(ge=1, le=1000)
+    seed: int = Field(default=0, ge=0)
+    savings: Triangular = Triangular(low=0.5, mode=1.0, high=1.25)
+    transition: Triangular = Triangular(low=0.8, mode=1.0, high=1.5)
+
+
+class SweepCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assumption_set: str | None = None
+    assumptions: AssumptionSetWrite | None = None
+    grid: Grid | None = None
+    monte_carlo: MonteCarlo | None = None
+    options: RunOptions = Field(default_factory=RunOptions)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SweepCreate:
+        if (self.grid is None) == (self.monte_carlo is None):
+            raise ValueError("give exactly one of grid or monte_carlo")
+        if self.assumption_set is not None and self.assumptions is not None:
+            raise ValueError("give either assumption_set (a name) or assumptions (inline), not both")
+        return self
+
+
+class HubShare(BaseModel):
+    function: str
+    host: str
+    share: float = Field(description="share of the scenarios with a plan in which this hub appears")
+
+
+class SweepRead(BaseModel):
+    id: int
+    footprint: str
+    kind: str
+    specification: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    finished: bool
+    runs: int
+    by_status: dict[str, int]
+    run_ids: list[int]
+    npv_p10: SignedPounds | None
+    npv_p50: SignedPounds | None
+    npv_p90: SignedPounds | None
+    npv_mean: SignedPounds | None
+    hubs: list[HubShare]

@@ -1,0 +1,187 @@
+"""Scenario sweeps: child runs over variations of one assumption set, and their aggregate (never commits).
+
+A grid varies saving rates and transition cost rates by multipliers and the discount rate by value; a
+Monte-Carlo sweep draws one saving multiplier and one transition multiplier per scenario from triangular
+distributions (numpy, seeded, so the same request gives the same draws). Every child is an ordinary run
+with its own snapshot: the base data is read once, so all children see the same cost lines.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.assumption_sets.schemas import AssumptionSetWrite
+from app.assumption_sets.service import get_assumption_set, to_write
+from app.core.errors import NotFound
+from app.core.money import to_pounds
+from app.footprints.service import get_footprint
+from app.runs import service as runs
+from app.runs.problem_builder import take_snapshot
+from app.sweeps.schemas import HubShare, SweepCreate, SweepRead
+from models import Run, RunPlanRow, RunStatus, Sweep
+
+SIX_PLACES = Decimal("0.000001")
+
+
+def _scaled(rate: str, multiplier: float, cap: Decimal | None = None) -> str:
+    value = (Decimal(rate) * Decimal(repr(multiplier))).quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
+    if cap is not None:
+        value = min(value, cap)
+    return str(value)
+
+
+def vary(snapshot: dict[str, Any], variation: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the snapshot with the variation applied to its resolved assumptions."""
+    varied = copy.deepcopy(snapshot)
+    a = varied["assumptions"]
+    savings = variation.get("savings_multiplier", 1.0)
+    transition = variation.get("transition_multiplier", 1.0)
+    for f in a["functions"].values():
+        f["tiers"] = [[m, _scaled(r, savings, cap=Decimal(1))] for m, r in f["tiers"]]
+        f["transition_rate"] = _scaled(f["transition_rate"], transition)
+    if variation.get("discount_rate") is not None:
+        a["discount_rate"] = str(variation["discount_rate"])
+    varied["variation"] = variation
+    return varied
+
+
+def variations(data: SweepCreate) -> list[dict[str, Any]]:
+    if data.grid is not None:
+        discounts: list[Decimal | None] = [*data.grid.discount_rates] if data.grid.discount_rates else [None]
+        return [
+            {
+                "savings_multiplier": s,
+                "transition_multiplier": t,
+                "discount_rate": None if d is None else str(d),
+            }
+            for s, t, d in itertools.product(
+                data.grid.savings_multipliers, data.grid.transition_multipliers, discounts
+            )
+        ]
+    assert data.monte_carlo is not None
+    mc = data.monte_carlo
+    rng = np.random.default_rng(mc.seed)
+    savings = rng.triangular(mc.savings.low, mc.savings.mode, mc.savings.high, size=mc.draws)
+    transition = rng.triangular(mc.transition.low, mc.transition.mode, mc.transition.high, size=mc.draws)
+    return [
+        {"draw": i + 1, "savings_multiplier": round(float(s), 6), "transition_multiplier": round(float(t), 6)}
+        for i, (s, t) in enumerate(zip(savings, transition, strict=True))
+    ]
+
+
+def _label(variation: dict[str, Any]) -> str:
+    parts = [f"draw {variation['draw']}"] if "draw" in variation else []
+    parts.append(f"savings x{variation.get('savings_multiplier', 1.0):g}")
+    parts.append(f"transition x{variation.get('transition_multiplier', 1.0):g}")
+    if variation.get("discount_rate") is not None:
+        parts.append(f"discount {Decimal(variation['discount_rate']) * 100:g}%")
+    return ", ".join(parts)
+
+
+def create_sweep(session: Session, code: str, data: SweepCreate, created_by: str) -> tuple[Sweep, list[int]]:
+    footprint = get_footprint(session, code)
+    name = None
+    assumption_set_id = None
+    if data.assumption_set is not None:
+        stored = get_assumption_set(session, code, data.assumption_set)
+        base, name, assumption_set_id = to_write(stored), stored.name, stored.id
+    else:
+        base = data.assumptions or AssumptionSetWrite()
+    sweep = Sweep(
+        footprint_id=footprint.id,
+        kind="grid" if data.grid is not None else "monte_carlo",
+        specification=data.model_dump(mode="json", exclude={"assumptions"}),
+        created_by=created_by,
+    )
+    session.add(sweep)
+    session.flush()
+    snapshot = take_snapshot(session, footprint, base)
+    snapshot["assumption_set"] = name
+    children = []
+    for variation in variations(data):
+        run = Run(
+            footprint_id=footprint.id,
+            assumption_set_id=assumption_set_id,
+            status=RunStatus.QUEUED,
+            snapshot=vary(snapshot, variation),
+            options=data.options.model_dump(),
+            solver_statistics={},
+            created_by=created_by,
+            label=f"sweep {sweep.id}: {_label(variation)}",
+            sweep_id=sweep.id,
+            attempts=0,
+            error_message="",
+        )
+        session.add(run)
+        children.append(run)
+    session.flush()
+    return sweep, [r.id for r in children]
+
+
+def get_sweep(session: Session, code: str, sweep_id: int) -> Sweep:
+    footprint = get_footprint(session, code)
+    sweep = session.scalar(select(Sweep).where(Sweep.id == sweep_id, Sweep.footprint_id == footprint.id))
+    if sweep is None:
+        raise NotFound("Sweep", sweep_id)
+    return sweep
+
+
+def percentile_pence(npvs_pence: list[int], q: float) -> int:
+    """numpy's default (linear) percentile of the children's NPVs, rounded to the penny."""
+    value = Decimal(repr(float(np.percentile(np.array(npvs_pence, dtype=float), q))))
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def read(session: Session, code: str, sweep_id: int) -> SweepRead:
+    sweep = get_sweep(session, code, sweep_id)
+    children = session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).all()
+    by_status = Counter(r.status.value for r in children)
+    finished = all(r.status not in runs.ACTIVE for r in children)
+    solved = [
+        r for r in children if r.status in (RunStatus.OPTIMAL, RunStatus.FEASIBLE) and r.npv_pence is not None
+    ]
+    npvs = [r.npv_pence for r in solved if r.npv_pence is not None]
+    hubs: Counter[tuple[str, str]] = Counter()
+    if solved:
+        rows = session.execute(
+            select(RunPlanRow.run_id, RunPlanRow.function_key, RunPlanRow.host)
+            .where(RunPlanRow.run_id.in_([r.id for r in solved]))
+            .distinct()
+        ).all()
+        hubs.update((f, h) for _, f, h in rows)
+
+    def pounds(q: float) -> Decimal | None:
+        return to_pounds(percentile_pence(npvs, q)) if npvs else None
+
+    return SweepRead(
+        id=sweep.id,
+        footprint=code,
+        kind=sweep.kind,
+        specification=sweep.specification,
+        created_by=sweep.created_by,
+        created_at=sweep.created_at,
+        finished=finished,
+        runs=len(children),
+        by_status=dict(sorted(by_status.items())),
+        run_ids=[r.id for r in children],
+        npv_p10=pounds(10),
+        npv_p50=pounds(50),
+        npv_p90=pounds(90),
+        npv_mean=(
+            to_pounds(int((Decimal(sum(npvs)) / len(npvs)).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+            if npvs
+            else None
+        ),
+        hubs=[
+            HubShare(function=f, host=h, share=round(count / len(solved), 6))
+            for (f, h), count in sorted(hubs.items(), key=lambda item: (-item[1], item[0]))
+        ],
+    )
