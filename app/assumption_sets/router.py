@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
@@ -11,8 +13,8 @@ from app.core.db import get_session
 
 router = APIRouter(tags=["assumption sets"])
 
-# Configuring scenarios is part of running them: planners and analysts (runs:create) may do it,
-# finance directors read them.
+# Assumption sets are footprint data (issue 6): finance directors of the footprint and admins write
+# them (data:write); every token that sees the footprint reads them.
 
 
 @router.get(
@@ -34,7 +36,8 @@ def create_assumption_set(
     code: str, body: AssumptionSetCreate, response: Response, session: Session = Depends(get_session)
 ) -> AssumptionSetRead:
     created = service.create_assumption_set(session, code, body)
-    response.headers["Location"] = f"/footprints/{code}/assumption-sets/{created.name}"
+    # a name may hold any character; a header holds only latin-1
+    response.headers["Location"] = f"/footprints/{code}/assumption-sets/{quote(created.name, safe='')}"
     return service.read(created, code)
 
 

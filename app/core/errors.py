@@ -131,9 +131,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(OverflowError)
+    async def _data(request: Request, exc: Exception) -> JSONResponse:
         # The database refused a value the request carried (a NUL character, a text longer than its
-        # column, a number out of range): the client's data, so a 422 rather than a 500.
+        # column, a number out of range — SQLite's driver raises a bare OverflowError for an id beyond
+        # 64 bits): the client's data, so a 422 rather than a 500.
         return problem_response(
             request,
             422,
