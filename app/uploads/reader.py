@@ -24,8 +24,9 @@ from defusedxml import ElementTree as SafeElementTree
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from app.core.errors import ProblemError
+from app.core.money import PENNY, to_pence
 from app.cost_lines.service import CostLineInput
+from app.organisations.schemas import ORGANISATION_CODE as ORGANISATION_CODE_PATTERN
 from app.uploads.guards import FileKind, Inspection, not_a_spreadsheet
 from app.workbooks import layout
 from app.workbooks.layout import FunctionInfo
@@ -35,8 +36,7 @@ CellValue = int | float | str | bool | date | datetime | time | timedelta
 Problem = dict[str, Any]
 
 HEADER_SCAN_ROWS = 30
-ORGANISATION_CODE = re.compile(r"^[A-Z0-9]{3,9}$")
-PENNY = Decimal("0.01")
+ORGANISATION_CODE = re.compile(ORGANISATION_CODE_PATTERN)
 
 # --- names -------------------------------------------------------------------------------------------
 
@@ -325,10 +325,6 @@ def parse_amount(value: CellValue, unit: Decimal, *, what: str) -> Decimal:
 def _money(amount: Decimal) -> str:
     sign = "-" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.2f}"
-
-
-def to_pence(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def parse_quantity(value: CellValue, *, what: str) -> Decimal:
@@ -1014,4 +1010,4 @@ def read_workbook(
     return WorkbookReader(functions).read(data, inspection, file_name)
 
 
-__all__ = ["ParsedWorkbook", "ProblemError", "read_workbook"]
+__all__ = ["ParsedWorkbook", "read_workbook"]

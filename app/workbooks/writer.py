@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -97,7 +97,11 @@ def new_workbook() -> Workbook:
 
 
 class SheetWriter:
-    """A write-only sheet: optional title rows, then a header row (frozen, filtered, styled), then data."""
+    """A write-only sheet: optional title rows, then a header row (frozen, filtered, styled), then data.
+
+    The sheet's head (frozen panes, column widths and formats) is written when the writer is made, so
+    give widths to the constructor; charts, validations and filters may still be added until `finish`.
+    """
 
     def __init__(
         self,
@@ -261,10 +265,6 @@ class SheetWriter:
             )
 
 
-def save(workbook: Workbook, out: IO[bytes]) -> None:
-    workbook.save(out)
-
-
 __all__ = [
     "INJECTION_PREFIXES",
     "MONEY_FORMAT",
@@ -273,5 +273,4 @@ __all__ = [
     "SheetWriter",
     "is_risky_text",
     "new_workbook",
-    "save",
 ]
