@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -96,6 +96,12 @@ def _loc_to_pointer(loc: tuple[Any, ...] | list[Any]) -> str:
     return "/" + "/".join(str(part) for part in loc)
 
 
+def _is_concurrency_failure(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return "database is locked" in message or sqlstate in {"40001", "40P01", "55P03"}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -141,6 +147,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             422,
             "A value in the request cannot be stored or compared (too long, out of range, or a NUL)",
         )
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        # A concurrent writer (SQLite "database is locked", PostgreSQL serialization failure or
+        # deadlock): the transaction was rolled back, so the client can safely send it again.
+        if _is_concurrency_failure(exc):
+            return problem_response(
+                request,
+                503,
+                "Another change was being saved at the same moment; nothing was saved. Send it again.",
+                headers={"Retry-After": "2"},
+            )
+        raise exc
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
