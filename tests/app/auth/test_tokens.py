@@ -175,3 +175,21 @@ def test_the_command_line_creates_lists_revokes_and_bootstraps_tokens(tmp_path: 
         assert service.hash_secret(secret) in hashes and secret not in hashes
         assert [a for a, _ in actions] == ["bootstrap_token", "create_token", "revoke_token"]
         assert all(actor.startswith("cli:") for _, actor in actions)
+
+
+def test_the_openapi_description_declares_the_bearer_scheme_per_operation(
+    anonymous_client: TestClient,
+) -> None:
+    description = anonymous_client.get("/openapi.json").json()
+    assert description["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": description["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    operations = description["paths"]
+    assert operations["/footprints/{code}/organisations"]["post"]["security"] == [{"bearer": ["data:write"]}]
+    assert operations["/audit"]["get"]["security"] == [{"bearer": ["audit:read"]}]
+    assert "security" not in operations["/health"]["get"]
+    responses = operations["/footprints/{code}/cost-lines"]["get"]["responses"]
+    assert {"401", "403", "404", "422"} <= set(responses)
+    assert "application/problem+json" in responses["401"]["content"]
