@@ -228,3 +228,20 @@ def test_board_acceptability_prefers_a_reciprocal_plan() -> None:
     assert plan.status is Status.OPTIMAL
     assert assignment_from_hubs(plan.hubs) == {F: {"B": ("A", 1)}, "payroll": {"A": ("B", 1)}}
     assert plan.npv == pytest.approx(2 * (900_000 * (D1 + D2) - 500_000 * D1), abs=PENNY)
+
+
+def test_binding_pace_and_capacity_are_reported() -> None:
+    # A's capacity of £3.2m takes one of B (£1.0m) or C (£1.1m). B alone: 600k (D1+D2) - 500k D1 =
+    # £656,701; C alone: 620k (D1+D2) - 550k D1 = £646,374. So B joins in year 1, which uses year 1's
+    # pace of one move, and the hub is left with £0.2m of room: C cannot fit.
+    problem = footprint(
+        {"A": 2e6, "B": 1.0e6, "C": 1.1e6}, pace=[1, 1], host_capacity={("A", F): 3_200_000.0}
+    )
+    plan = solve(problem)
+    assert plan.status is Status.OPTIMAL
+    assert assignment_from_hubs(plan.hubs) == {F: {"B": ("A", 1)}}
+    assert plan.npv == pytest.approx(600_000 * (D1 + D2) - 500_000 * D1, abs=PENNY)
+    binding = {(b.family, b.year, b.organisation) for b in plan.binding}
+    assert ("pace", 1, None) in binding
+    assert ("pace", 2, None) not in binding
+    assert ("capacity", None, "A") in binding
