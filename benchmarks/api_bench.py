@@ -251,10 +251,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
                 results.update(page_latencies(client, args, suffix=""))
                 if backend == "postgresql":
-                    # Autovacuum analyses a table within about a minute of a large load; until then the
+                    # Autovacuum analyses the tables within about a minute of a large load; until then the
                     # planner has no statistics for the new rows. Measure both states.
                     with engine.connect() as connection:
-                        connection.execute(text("ANALYZE cost_line"))
+                        connection.execute(text("ANALYZE"))
                         connection.commit()
                     results.update(page_latencies(client, args, suffix=" (after ANALYZE)"))
         finally:
