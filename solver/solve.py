@@ -331,15 +331,17 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         # Each function alone gets a share of the time: its bound stays valid if it stops early.
         run = run_model(sub, options, None if left is None else left * 0.3 / len(problem.functions))
         stats.solve_seconds += run.seconds
-        if run.outcome == "infeasible" and not sub.infeasible_reasons and not _has_forced_moves(problem, f):
-            # Doing nothing is feasible for f alone: the solver is wrong. Re-solve the safe way.
-            notes.append(f"{options.solver} said {f} alone is infeasible; re-solved with CBC")
-            run = run_model(sub, options, deadline.left(), solver="cbc")
+        if run.outcome == "infeasible" and not sub.infeasible_reasons:
+            # Never believed without a second opinion (and doing nothing is feasible for f alone unless
+            # a lock forces a move): re-solve with the other solver.
+            other = "cbc" if options.solver == "highs" else "highs"
+            notes.append(f"{options.solver} said {f} alone is infeasible; re-checked with {other}")
+            run = run_model(sub, options, deadline.left(), solver=other)
         if run.outcome in ("infeasible", "error"):
             union = []
             all_proven = False
             if run.outcome == "infeasible" or sub.infeasible_reasons:
-                return _infeasible(problem, options, stats, deadline, notes)
+                return _infeasible(problem, options, stats, deadline, notes, incumbent)
             stats.message = run.message
             return Plan(status=Status.ERROR, stats=stats)
         if run.bound is None:
@@ -378,7 +380,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     model = build_model(problem, function_bounds=finite)
     stats.build_seconds += model.build_seconds
     if model.infeasible_reasons:
-        return _infeasible(problem, options, stats, deadline, notes)
+        return _infeasible(problem, options, stats, deadline, notes, incumbent)
     # Only the hosts that the per-function optima, the greedy plan and the joint LP relaxation favour
     # may host: a much smaller model whose best plan is feasible for the whole problem (never a bound).
     chosen: dict[str, set[str]] = {}
@@ -407,7 +409,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)
     stats.nodes = run.nodes
     if run.outcome == "infeasible":
-        return _infeasible(problem, options, stats, deadline, notes)
+        return _infeasible(problem, options, stats, deadline, notes, incumbent)
     if run.outcome == "error":
         stats.message = "; ".join([*notes, run.message])
         return Plan(status=Status.ERROR, stats=stats)
@@ -517,7 +519,9 @@ def _believe_or_resolve(
     notes: list[str],
 ) -> RunResult:
     """Do not believe an "optimal" worse than a known plan, nor an "infeasible" when a plan is known."""
-    suspicious = (run.outcome == "infeasible" and (known_npv > -math.inf or not forced_moves(problem))) or (
+    # "infeasible" is always re-checked with the other solver: HiGHS has called feasible models
+    # infeasible (../shared/notes/optimiser-difficulty.md).
+    suspicious = run.outcome == "infeasible" or (
         run.outcome == "optimal"
         and (
             check_feasible(problem, run.hubs)
@@ -536,9 +540,19 @@ def _believe_or_resolve(
 
 
 def _infeasible(
-    problem: Problem, options: SolveOptions, stats: SolverStats, deadline: _Deadline, notes: list[str]
+    problem: Problem,
+    options: SolveOptions,
+    stats: SolverStats,
+    deadline: _Deadline,
+    notes: list[str],
+    known: list[Hub] | None = None,
 ) -> Plan:
     """Confirm infeasibility, then name the families whose relaxation alone makes the problem feasible."""
+    if known is not None and not check_feasible(problem, known):
+        # A plan that passes every rule is in hand: "infeasible" is a solver fault.
+        stats.message = "; ".join([*notes, "solver reported infeasible although a feasible plan is known"])
+        stats.objective = None
+        return _finish(problem, Status.FEASIBLE, known, stats)
     if not forced_moves(problem):
         # Doing nothing is feasible: an "infeasible" answer is a solver fault, never the truth.
         stats.message = "; ".join([*notes, "solver reported infeasible although doing nothing is feasible"])

@@ -59,7 +59,7 @@ def test_highs_time_limit_is_read_from_highs_not_from_pulp() -> None:
 
 
 def test_cbc_time_limit_is_feasible_not_optimal() -> None:
-    model = build_model(generate_footprint(8, 4, 5, seed=4, board_acceptability=False))
+    model = build_model(generate_footprint(10, 4, 5, seed=4, board_acceptability=False))
     run = run_model(model, SolveOptions(solver="cbc"), 1.0)
     assert run.outcome in ("feasible", "no_solution"), run
     if run.outcome == "feasible":
@@ -119,7 +119,7 @@ def test_solver_infeasible_is_not_believed_when_doing_nothing_is_feasible(
     # The re-solve with CBC finds the true optimum.
     assert plan.status is Status.OPTIMAL
     assert plan.npv == pytest.approx(BEST_PAIR, abs=0.01)
-    assert plan.stats is not None and "re-solved" in plan.stats.message
+    assert plan.stats is not None and "re-checked with cbc" in plan.stats.message
 
 
 def test_an_optimal_worse_than_greedy_is_not_believed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,3 +140,14 @@ def test_unknown_solver_is_an_error_with_a_message() -> None:
     plan = solve(pair(), SolveOptions(solver="gurobi"))
     assert plan.status is Status.ERROR
     assert plan.stats is not None and "unknown solver" in plan.stats.message
+
+
+def test_solver_infeasible_is_re_checked_when_a_lock_forces_a_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    def always_infeasible(*args: object, **kwargs: object) -> RunResult:
+        return RunResult("infeasible", message="Infeasible (simulated fault)")
+
+    monkeypatch.setattr(solve_module, "_run_highs", always_infeasible)
+    # must_host B: A joins B (600k a year, £1m of transition). Feasible, so never "infeasible".
+    plan = solve(pair(locks=[Lock(LockKind.MUST_HOST, "B", F)]))
+    assert plan.status is Status.OPTIMAL
+    assert plan.npv == pytest.approx(600_000 * (D1 + D2) - 1_000_000 * D1, abs=0.01)
