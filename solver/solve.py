@@ -271,7 +271,9 @@ def run_model(
                 model, options, time_limit, HIGHS_PRESOLVE if presolve is None else presolve, use_start
             )
         if name == "cbc":
-            return _run_cbc(model, options, time_limit, use_start)
+            # No warm start for CBC: the bundled CBC 2.10.3 returned a given start as "Optimal" although
+            # better plans existed (tiny footprint seed 157, tests/solver/test_vs_enumeration.py).
+            return _run_cbc(model, options, time_limit, False)
     except pulp.PulpSolverError as exc:
         return RunResult("error", message=f"{name}: {exc}")
     return RunResult("error", message=f"unknown solver {name!r} (use 'highs' or 'cbc')")
