@@ -218,9 +218,18 @@ def beat(session: Session, run_id: int, progress: dict[str, Any] | None = None) 
 
 def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> bool:
     """Store the plan and its appraisal; False (nothing stored) if the run stopped being ours."""
-    run = session.get(Run, run_id, populate_existing=True)
-    if run is None or run.status is not RunStatus.RUNNING:
+    # The conditional write comes first: it takes SQLite's write lock (waiting its turn) before any read,
+    # so a concurrent commit cannot invalidate this transaction's snapshot half-way.
+    now = utcnow()
+    if not _changed(
+        session,
+        update(Run)
+        .where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+        .values(status=RunStatus(plan.status.value), finished_at=now, heartbeat_at=now),
+    ):
         return False
+    run = session.get(Run, run_id, populate_existing=True)
+    assert run is not None
     stats = asdict(plan.stats) if plan.stats is not None else {}
     run.solver_statistics = {
         **(run.solver_statistics or {}),
@@ -228,9 +237,6 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
         "wall_seconds": round(seconds, 3),
         "conflicts": list(plan.conflicts),
     }
-    run.status = RunStatus(plan.status.value)
-    run.finished_at = utcnow()
-    run.heartbeat_at = run.finished_at
     if plan.status.value == "error":
         run.error_message = plan.stats.message if plan.stats else "the solver failed"
     elif plan.status.value == "infeasible":
