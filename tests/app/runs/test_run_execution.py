@@ -165,3 +165,54 @@ def test_a_killed_worker_is_retried_once_then_the_run_fails(backend: str, tmp_pa
         )
         assert run["attempts"] == 2 and run["finished_at"] is not None
         assert "stopped responding" in run["error_message"]
+
+
+def test_at_start_up_runs_left_by_a_previous_server_are_picked_up(backend: str, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.runs import service as runs
+    from app.runs.schemas import RunCreate, RunOptions
+    from models import RunStatus
+    from models.base import utcnow
+
+    with fresh_database_url(backend, tmp_path) as url:
+        engine = make_engine(url)
+        factory = session_factory(engine)
+        with factory.begin() as session:
+            load_demo(session)
+            request = RunCreate(options=RunOptions(time_limit=1))
+            left_running = runs.create_run(session, DEMO, request, created_by="old server").id
+            left_queued = runs.create_run(session, DEMO, request, created_by="old server").id
+            # the old server died while a worker was solving the first one
+            session.execute(
+                update(Run)
+                .where(Run.id == left_running)
+                .values(status=RunStatus.RUNNING, attempts=1, heartbeat_at=utcnow() - timedelta(minutes=10))
+            )
+        executor = LocalProcessExecutor(url, workers=2, stale_after=60, reap_every=60)
+        executor.start()
+        try:
+
+            def statuses() -> dict[int, tuple[str, int]]:
+                with factory() as session:
+                    return {
+                        r.id: (r.status.value, r.attempts)
+                        for r in session.query(Run).filter(Run.id.in_([left_running, left_queued]))
+                    }
+
+            done = wait_for(
+                lambda: (
+                    (s := statuses())
+                    and all(status not in ("queued", "running") for status, _ in s.values())
+                    and s
+                ),
+                60,
+                "both runs to finish",
+            )
+        finally:
+            executor.shutdown()
+            engine.dispose()
+    assert done[left_running][0] in ("optimal", "feasible") and done[left_running][1] == 2
+    assert done[left_queued][0] in ("optimal", "feasible") and done[left_queued][1] == 1
