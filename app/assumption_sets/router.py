@@ -22,7 +22,9 @@ router = APIRouter(tags=["assumption sets"])
     response_model=list[AssumptionSetRead],
     dependencies=[requires(Need.DATA_READ)],
 )
-def list_assumption_sets(code: str, session: Session = Depends(get_session)) -> list[AssumptionSetRead]:
+def list_assumption_sets(
+    code: str, session: Session = Depends(get_session, scope="function")
+) -> list[AssumptionSetRead]:
     return [service.read(a, code) for a in service.list_assumption_sets(session, code)]
 
 
@@ -33,7 +35,10 @@ def list_assumption_sets(code: str, session: Session = Depends(get_session)) -> 
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def create_assumption_set(
-    code: str, body: AssumptionSetCreate, response: Response, session: Session = Depends(get_session)
+    code: str,
+    body: AssumptionSetCreate,
+    response: Response,
+    session: Session = Depends(get_session, scope="function"),
 ) -> AssumptionSetRead:
     created = service.create_assumption_set(session, code, body)
     # a name may hold any character; a header holds only latin-1
@@ -46,7 +51,9 @@ def create_assumption_set(
     response_model=AssumptionSetRead,
     dependencies=[requires(Need.DATA_READ)],
 )
-def get_assumption_set(code: str, name: str, session: Session = Depends(get_session)) -> AssumptionSetRead:
+def get_assumption_set(
+    code: str, name: str, session: Session = Depends(get_session, scope="function")
+) -> AssumptionSetRead:
     return service.read(service.get_assumption_set(session, code, name), code)
 
 
@@ -56,7 +63,7 @@ def get_assumption_set(code: str, name: str, session: Session = Depends(get_sess
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def replace_assumption_set(
-    code: str, name: str, body: AssumptionSetWrite, session: Session = Depends(get_session)
+    code: str, name: str, body: AssumptionSetWrite, session: Session = Depends(get_session, scope="function")
 ) -> AssumptionSetRead:
     return service.read(service.replace_assumption_set(session, code, name, body), code)
 
@@ -66,6 +73,8 @@ def replace_assumption_set(
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[requires(Need.DATA_WRITE)],
 )
-def delete_assumption_set(code: str, name: str, session: Session = Depends(get_session)) -> Response:
+def delete_assumption_set(
+    code: str, name: str, session: Session = Depends(get_session, scope="function")
+) -> Response:
     service.delete_assumption_set(session, code, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -25,7 +25,7 @@ def list_audit_entries(
     until: Annotated[datetime | None, Query(description="before this instant")] = None,
     limit: Annotated[int, Query(ge=1, le=get_settings().page_size_max)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> AuditPage:
     return service.list_entries(
         session,

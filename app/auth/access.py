@@ -73,7 +73,7 @@ def authorise(
     request: Request,
     security_scopes: SecurityScopes,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Caller:
     if credentials is None:
         raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`")

@@ -30,7 +30,7 @@ def _read(token: ApiToken) -> TokenRead:
 
 @router.get("", response_model=list[TokenRead])
 def list_tokens(
-    session: Session = Depends(get_session), caller: Caller = requires(Need.TOKENS_MANAGE)
+    session: Session = Depends(get_session, scope="function"), caller: Caller = requires(Need.TOKENS_MANAGE)
 ) -> list[TokenRead]:
     return [_read(t) for t in service.list_tokens(session)]
 
@@ -39,7 +39,7 @@ def list_tokens(
 def create_token(
     data: TokenCreate,
     response: Response,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     caller: Caller = requires(Need.TOKENS_MANAGE),
 ) -> TokenIssued:
     issued = service.issue_token(
@@ -65,14 +65,18 @@ def create_token(
 
 @router.get("/{token_id}", response_model=TokenRead)
 def get_token(
-    token_id: int, session: Session = Depends(get_session), caller: Caller = requires(Need.TOKENS_MANAGE)
+    token_id: int,
+    session: Session = Depends(get_session, scope="function"),
+    caller: Caller = requires(Need.TOKENS_MANAGE),
 ) -> TokenRead:
     return _read(service.get_token(session, token_id))
 
 
 @router.post("/{token_id}/revoke", response_model=TokenRead)
 def revoke_token(
-    token_id: int, session: Session = Depends(get_session), caller: Caller = requires(Need.TOKENS_MANAGE)
+    token_id: int,
+    session: Session = Depends(get_session, scope="function"),
+    caller: Caller = requires(Need.TOKENS_MANAGE),
 ) -> TokenRead:
     token = service.revoke_token(session, service.get_token(session, token_id))
     codes = token.footprint_codes

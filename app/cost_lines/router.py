@@ -35,7 +35,7 @@ def list_all_cost_lines(
     financial_year: str | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     caller: Caller = requires(Need.DATA_READ),
 ) -> CostLinePage:
     return service.list_cost_lines(
@@ -59,7 +59,7 @@ def list_cost_lines(
     financial_year: str | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> CostLinePage:
     get_footprint(session, code)
     return service.list_cost_lines(
@@ -80,7 +80,10 @@ def list_cost_lines(
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def create_cost_line(
-    code: str, data: CostLineCreate, response: Response, session: Session = Depends(get_session)
+    code: str,
+    data: CostLineCreate,
+    response: Response,
+    session: Session = Depends(get_session, scope="function"),
 ) -> CostLineRead:
     created = service.create_cost_line(session, get_footprint(session, code), data)
     response.headers["Location"] = f"/footprints/{code}/cost-lines/{created.id}"
@@ -93,7 +96,7 @@ def create_cost_line(
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def bulk_upsert_cost_lines(
-    code: str, data: BulkUpsertRequest, session: Session = Depends(get_session)
+    code: str, data: BulkUpsertRequest, session: Session = Depends(get_session, scope="function")
 ) -> UpsertReport:
     """Insert or update many cost lines at once: every line is valid and saved, or nothing is."""
     footprint = get_footprint(session, code)
@@ -112,7 +115,7 @@ def bulk_upsert_cost_lines(
     response_model=CostSummary,
     dependencies=[requires(Need.DATA_READ)],
 )
-def summarise_cost_lines(code: str, session: Session = Depends(get_session)) -> CostSummary:
+def summarise_cost_lines(code: str, session: Session = Depends(get_session, scope="function")) -> CostSummary:
     """Totals of pay, non-pay and WTE by function and financial year (exact to the penny)."""
     return service.summarise(session, get_footprint(session, code))
 
@@ -122,7 +125,9 @@ def summarise_cost_lines(code: str, session: Session = Depends(get_session)) -> 
     response_model=CostLineRead,
     dependencies=[requires(Need.DATA_READ)],
 )
-def get_cost_line(code: str, line_id: int, session: Session = Depends(get_session)) -> CostLineRead:
+def get_cost_line(
+    code: str, line_id: int, session: Session = Depends(get_session, scope="function")
+) -> CostLineRead:
     return service.get_cost_line(session, get_footprint(session, code), line_id)
 
 
@@ -132,7 +137,7 @@ def get_cost_line(code: str, line_id: int, session: Session = Depends(get_sessio
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def update_cost_line(
-    code: str, line_id: int, data: CostLineUpdate, session: Session = Depends(get_session)
+    code: str, line_id: int, data: CostLineUpdate, session: Session = Depends(get_session, scope="function")
 ) -> CostLineRead:
     return service.update_cost_line(session, get_footprint(session, code), line_id, data)
 
@@ -142,5 +147,7 @@ def update_cost_line(
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[requires(Need.DATA_WRITE)],
 )
-def delete_cost_line(code: str, line_id: int, session: Session = Depends(get_session)) -> None:
+def delete_cost_line(
+    code: str, line_id: int, session: Session = Depends(get_session, scope="function")
+) -> None:
     service.delete_cost_line(session, get_footprint(session, code), line_id)

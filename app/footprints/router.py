@@ -14,7 +14,7 @@ router = APIRouter(prefix="/footprints", tags=["footprints"])
 
 @router.get("", response_model=list[FootprintRead])
 def list_footprints(
-    session: Session = Depends(get_session), caller: Caller = requires(Need.DATA_READ)
+    session: Session = Depends(get_session, scope="function"), caller: Caller = requires(Need.DATA_READ)
 ) -> list[FootprintRead]:
     footprints = service.list_footprints(session, codes=caller.visible(None))
     return [FootprintRead.model_validate(f) for f in footprints]
@@ -27,7 +27,7 @@ def list_footprints(
     dependencies=[requires(Need.FOOTPRINTS_MANAGE)],
 )
 def create_footprint(
-    data: FootprintCreate, response: Response, session: Session = Depends(get_session)
+    data: FootprintCreate, response: Response, session: Session = Depends(get_session, scope="function")
 ) -> FootprintRead:
     footprint = service.create_footprint(session, data)
     response.headers["Location"] = f"/footprints/{footprint.code}"
@@ -35,13 +35,13 @@ def create_footprint(
 
 
 @router.get("/{code}", response_model=FootprintRead, dependencies=[requires(Need.DATA_READ)])
-def get_footprint(code: str, session: Session = Depends(get_session)) -> FootprintRead:
+def get_footprint(code: str, session: Session = Depends(get_session, scope="function")) -> FootprintRead:
     return FootprintRead.model_validate(service.get_footprint(session, code))
 
 
 @router.patch("/{code}", response_model=FootprintRead, dependencies=[requires(Need.FOOTPRINTS_MANAGE)])
 def update_footprint(
-    code: str, data: FootprintUpdate, session: Session = Depends(get_session)
+    code: str, data: FootprintUpdate, session: Session = Depends(get_session, scope="function")
 ) -> FootprintRead:
     return FootprintRead.model_validate(service.update_footprint(session, code, data))
 
@@ -49,5 +49,5 @@ def update_footprint(
 @router.delete(
     "/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[requires(Need.FOOTPRINTS_MANAGE)]
 )
-def delete_footprint(code: str, session: Session = Depends(get_session)) -> None:
+def delete_footprint(code: str, session: Session = Depends(get_session, scope="function")) -> None:
     service.delete_footprint(session, code)

@@ -13,5 +13,5 @@ router = APIRouter(prefix="/functions", tags=["functions"])
 
 
 @router.get("", response_model=list[FunctionRead], dependencies=[requires(Need.DATA_READ)])
-def list_functions(session: Session = Depends(get_session)) -> list[FunctionRead]:
+def list_functions(session: Session = Depends(get_session, scope="function")) -> list[FunctionRead]:
     return [FunctionRead.model_validate(f) for f in service.list_functions(session)]

@@ -14,7 +14,9 @@ router = APIRouter(prefix="/footprints/{code}/organisations", tags=["organisatio
 
 
 @router.get("", response_model=list[OrganisationRead], dependencies=[requires(Need.DATA_READ)])
-def list_organisations(code: str, session: Session = Depends(get_session)) -> list[OrganisationRead]:
+def list_organisations(
+    code: str, session: Session = Depends(get_session, scope="function")
+) -> list[OrganisationRead]:
     footprint = get_footprint(session, code)
     return [service.to_read(o, code) for o in service.list_organisations(session, footprint)]
 
@@ -26,7 +28,10 @@ def list_organisations(code: str, session: Session = Depends(get_session)) -> li
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def create_organisation(
-    code: str, data: OrganisationCreate, response: Response, session: Session = Depends(get_session)
+    code: str,
+    data: OrganisationCreate,
+    response: Response,
+    session: Session = Depends(get_session, scope="function"),
 ) -> OrganisationRead:
     footprint = get_footprint(session, code)
     organisation = service.create_organisation(session, footprint, data)
@@ -35,14 +40,19 @@ def create_organisation(
 
 
 @router.get("/{org_code}", response_model=OrganisationRead, dependencies=[requires(Need.DATA_READ)])
-def get_organisation(code: str, org_code: str, session: Session = Depends(get_session)) -> OrganisationRead:
+def get_organisation(
+    code: str, org_code: str, session: Session = Depends(get_session, scope="function")
+) -> OrganisationRead:
     footprint = get_footprint(session, code)
     return service.to_read(service.get_organisation(session, footprint, org_code), code)
 
 
 @router.patch("/{org_code}", response_model=OrganisationRead, dependencies=[requires(Need.DATA_WRITE)])
 def update_organisation(
-    code: str, org_code: str, data: OrganisationUpdate, session: Session = Depends(get_session)
+    code: str,
+    org_code: str,
+    data: OrganisationUpdate,
+    session: Session = Depends(get_session, scope="function"),
 ) -> OrganisationRead:
     footprint = get_footprint(session, code)
     return service.to_read(service.update_organisation(session, footprint, org_code, data), code)
@@ -51,6 +61,8 @@ def update_organisation(
 @router.delete(
     "/{org_code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[requires(Need.DATA_WRITE)]
 )
-def delete_organisation(code: str, org_code: str, session: Session = Depends(get_session)) -> None:
+def delete_organisation(
+    code: str, org_code: str, session: Session = Depends(get_session, scope="function")
+) -> None:
     footprint = get_footprint(session, code)
     service.delete_organisation(session, footprint, org_code)

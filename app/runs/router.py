@@ -45,7 +45,7 @@ def create_run(
     body: RunCreate,
     response: Response,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> RunRead:
     run = service.create_run(session, code, body, created_by=caller.name)
@@ -61,18 +61,20 @@ def create_run(
 
 @router.get("/footprints/{code}/runs", response_model=list[RunRead], dependencies=[requires(Need.RUNS_READ)])
 def list_runs(
-    code: str, status: RunStatus | None = None, session: Session = Depends(get_session)
+    code: str, status: RunStatus | None = None, session: Session = Depends(get_session, scope="function")
 ) -> list[RunRead]:
     return [service.read(session, run, code) for run in service.list_runs(session, code, status)]
 
 
 @router.get(RUN, response_model=RunRead, dependencies=[requires(Need.RUNS_READ)])
-def get_run(code: str, run_id: int, session: Session = Depends(get_session)) -> RunRead:
+def get_run(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> RunRead:
     return service.read(session, service.get_run(session, code, run_id), code)
 
 
 @router.post(f"{RUN}/cancel", response_model=RunRead, dependencies=[requires(Need.RUNS_CREATE)])
-def cancel_run(code: str, run_id: int, request: Request, session: Session = Depends(get_session)) -> RunRead:
+def cancel_run(
+    code: str, run_id: int, request: Request, session: Session = Depends(get_session, scope="function")
+) -> RunRead:
     run = service.cancel_run(session, code, run_id)
     read = service.read(session, run, code)
     session.commit()
@@ -81,17 +83,19 @@ def cancel_run(code: str, run_id: int, request: Request, session: Session = Depe
 
 
 @router.get(f"{RUN}/plan", response_model=RunPlan, dependencies=[requires(Need.RUNS_READ)])
-def get_plan(code: str, run_id: int, session: Session = Depends(get_session)) -> RunPlan:
+def get_plan(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> RunPlan:
     return service.plan(session, code, run_id)
 
 
 @router.get(f"{RUN}/years", response_model=RunYears, dependencies=[requires(Need.RUNS_READ)])
-def get_years(code: str, run_id: int, session: Session = Depends(get_session)) -> RunYears:
+def get_years(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> RunYears:
     return service.years(session, code, run_id)
 
 
 @router.get(f"{RUN}/organisations", response_model=RunOrganisations, dependencies=[requires(Need.RUNS_READ)])
-def get_organisations(code: str, run_id: int, session: Session = Depends(get_session)) -> RunOrganisations:
+def get_organisations(
+    code: str, run_id: int, session: Session = Depends(get_session, scope="function")
+) -> RunOrganisations:
     return service.organisations(session, code, run_id)
 
 
@@ -101,7 +105,7 @@ def get_organisations(code: str, run_id: int, session: Session = Depends(get_ses
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.RUNS_READ)],
 )
-def export_run(code: str, run_id: int, session: Session = Depends(get_session)) -> Response:
+def export_run(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> Response:
     """The result workbook: Summary (with a chart of savings by year), Plan, Organisations, Years,
     Assumptions, Solver."""
     out = io.BytesIO()
@@ -117,7 +121,7 @@ def export_run(code: str, run_id: int, session: Session = Depends(get_session)) 
     f"{RUN}/compare/{{other_id}}", response_model=RunComparison, dependencies=[requires(Need.RUNS_READ)]
 )
 def compare_runs(
-    code: str, run_id: int, other_id: int, session: Session = Depends(get_session)
+    code: str, run_id: int, other_id: int, session: Session = Depends(get_session, scope="function")
 ) -> RunComparison:
     return service.compare(session, code, run_id, other_id)
 
@@ -127,7 +131,7 @@ def review_run(
     code: str,
     run_id: int,
     body: ReviewCreate,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     caller: Caller = requires(Need.RUNS_REVIEW),
 ) -> ReviewRead:
     review = service.review_run(session, code, run_id, body, reviewer=caller.name)
@@ -135,7 +139,9 @@ def review_run(
 
 
 @router.get(f"{RUN}/reviews", response_model=list[ReviewRead], dependencies=[requires(Need.RUNS_READ)])
-def list_reviews(code: str, run_id: int, session: Session = Depends(get_session)) -> list[ReviewRead]:
+def list_reviews(
+    code: str, run_id: int, session: Session = Depends(get_session, scope="function")
+) -> list[ReviewRead]:
     return [_review(r) for r in service.reviews(session, code, run_id)]
 
 

@@ -19,7 +19,7 @@ def create_sweep(
     body: SweepCreate,
     response: Response,
     request: Request,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> SweepRead:
     sweep, run_ids = service.create_sweep(session, code, body, created_by=caller.name)
@@ -36,5 +36,7 @@ def create_sweep(
 @router.get(
     "/footprints/{code}/sweeps/{sweep_id}", response_model=SweepRead, dependencies=[requires(Need.RUNS_READ)]
 )
-def get_sweep(code: str, sweep_id: int, session: Session = Depends(get_session)) -> SweepRead:
+def get_sweep(
+    code: str, sweep_id: int, session: Session = Depends(get_session, scope="function")
+) -> SweepRead:
     return service.read(session, code, sweep_id)

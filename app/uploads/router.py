@@ -43,7 +43,7 @@ def _xlsx(content: bytes, file_name: str) -> Response:
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.DATA_READ)],
 )
-def template(session: Session = Depends(get_session)) -> Response:
+def template(session: Session = Depends(get_session, scope="function")) -> Response:
     """The blank template workbook: ReadMe, Organisations, CostLines, Assumptions, Locks."""
     out = io.BytesIO()
     service.write_template(session, out)
@@ -56,7 +56,7 @@ def template(session: Session = Depends(get_session)) -> Response:
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.DATA_READ)],
 )
-def footprint_template(code: str, session: Session = Depends(get_session)) -> Response:
+def footprint_template(code: str, session: Session = Depends(get_session, scope="function")) -> Response:
     """The template prefilled with the footprint's organisations."""
     out = io.BytesIO()
     service.write_template(session, out, get_footprint(session, code))
@@ -69,7 +69,7 @@ def footprint_template(code: str, session: Session = Depends(get_session)) -> Re
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.DATA_READ)],
 )
-def export_cost_lines(code: str, session: Session = Depends(get_session)) -> Response:
+def export_cost_lines(code: str, session: Session = Depends(get_session, scope="function")) -> Response:
     """The footprint's organisations and cost lines in template form (uploading it back changes nothing)."""
     out = io.BytesIO()
     service.export_cost_lines(session, get_footprint(session, code), out)
@@ -147,7 +147,7 @@ async def upload_workbook(
     code: str,
     request: Request,
     response: Response,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     caller: Caller = requires(Need.DATA_WRITE),
 ) -> UploadReport | JSONResponse:
     """Import a workbook: organisations and cost lines, all or nothing. Every upload is recorded."""
@@ -214,7 +214,7 @@ async def _refused(
 @router.get(
     "/footprints/{code}/uploads", response_model=list[UploadRead], dependencies=[requires(Need.DATA_READ)]
 )
-def list_uploads(code: str, session: Session = Depends(get_session)) -> list[UploadRead]:
+def list_uploads(code: str, session: Session = Depends(get_session, scope="function")) -> list[UploadRead]:
     """Every upload of the footprint, accepted or refused, oldest first."""
     return service.list_uploads(session, get_footprint(session, code))
 
@@ -225,5 +225,7 @@ def list_uploads(code: str, session: Session = Depends(get_session)) -> list[Upl
     responses={404: _PROBLEM},
     dependencies=[requires(Need.DATA_READ)],
 )
-def get_upload(code: str, upload_id: int, session: Session = Depends(get_session)) -> UploadRead:
+def get_upload(
+    code: str, upload_id: int, session: Session = Depends(get_session, scope="function")
+) -> UploadRead:
     return service.get_upload(session, get_footprint(session, code), upload_id)
