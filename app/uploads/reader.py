@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -803,7 +803,6 @@ class WorkbookReader:
             if index is not None
         }
         used = sorted(cols[f] for f in (CODE, FUNCTION, YEAR, PAY, NON_PAY, WTE) if f in cols)
-        counts = self.result.sheets[sheet]
         errors = self.result.errors
         lines = self.result.cost_lines
         seen: dict[tuple[str, str, str], int] = {}
@@ -816,20 +815,7 @@ class WorkbookReader:
             for c, what in ((c_pay, "pay"), (c_non_pay, "non-pay"))
             if c is not None
         ]
-        for r in range(first, len(rows)):
-            cells = rows[r]
-            if all(is_blank(c) for c in cells):
-                continue
-            counts.rows_read += 1
-            total_at = _total_cell(cells)
-            if total_at is not None:
-                counts.skipped += 1
-                self.result.warnings.append(
-                    problem(
-                        sheet, cell_ref(r, total_at), None, cells[total_at], "total or subtotal row skipped"
-                    )
-                )
-                continue
+        for r, cells in self._data_rows(sheet, rows, first):
             row_errors = len(errors)
             if unusable:
                 for c in used:
@@ -903,19 +889,11 @@ class WorkbookReader:
             raise CellError("function is missing")
         return self.function_key(value)
 
-    def _read_organisations(
-        self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
-    ) -> None:
-        headers = rows[header.row]
-        first = self._start(sheet, rows, header, {CODE: "ODS code", NAME: "Name", KIND: "Kind"}, headers)
-        if first is None:
-            return
-        cols = header.columns
-        c_code, c_name, c_kind = cols[CODE], cols[NAME], cols[KIND]
-        label = {index: text_value(headers[index]) for index in [*cols.values(), *header.group_columns]}
+    def _data_rows(
+        self, sheet: str, rows: list[list[CellValue]], first: int
+    ) -> Iterator[tuple[int, list[CellValue]]]:
+        """Rows that hold data: blank rows pass silently, total rows are skipped with a warning."""
         counts = self.result.sheets[sheet]
-        errors = self.result.errors
-        seen: dict[str, int] = {}
         for r in range(first, len(rows)):
             cells = rows[r]
             if all(is_blank(c) for c in cells):
@@ -930,6 +908,21 @@ class WorkbookReader:
                     )
                 )
                 continue
+            yield r, cells
+
+    def _read_organisations(
+        self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
+    ) -> None:
+        headers = rows[header.row]
+        first = self._start(sheet, rows, header, {CODE: "ODS code", NAME: "Name", KIND: "Kind"}, headers)
+        if first is None:
+            return
+        cols = header.columns
+        c_code, c_name, c_kind = cols[CODE], cols[NAME], cols[KIND]
+        label = {index: text_value(headers[index]) for index in [*cols.values(), *header.group_columns]}
+        errors = self.result.errors
+        seen: dict[str, int] = {}
+        for r, cells in self._data_rows(sheet, rows, first):
             row_errors = len(errors)
             for c in [c_code, c_name, c_kind, *header.group_columns]:
                 if (r, c) in unusable:
