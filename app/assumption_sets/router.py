@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from app.assumption_sets import service
 from app.assumption_sets.schemas import AssumptionSetCreate, AssumptionSetRead, AssumptionSetWrite
 from app.auth.access import requires
 from app.auth.rules import Need
-from app.core.db import get_session
+from app.core.db import request_session
 
 router = APIRouter(tags=["assumption sets"])
 
@@ -22,9 +22,7 @@ router = APIRouter(tags=["assumption sets"])
     response_model=list[AssumptionSetRead],
     dependencies=[requires(Need.DATA_READ)],
 )
-def list_assumption_sets(
-    code: str, session: Session = Depends(get_session, scope="function")
-) -> list[AssumptionSetRead]:
+def list_assumption_sets(code: str, session: Session = request_session) -> list[AssumptionSetRead]:
     return [service.read(a, code) for a in service.list_assumption_sets(session, code)]
 
 
@@ -38,7 +36,7 @@ def create_assumption_set(
     code: str,
     body: AssumptionSetCreate,
     response: Response,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> AssumptionSetRead:
     created = service.create_assumption_set(session, code, body)
     # a name may hold any character; a header holds only latin-1
@@ -51,9 +49,7 @@ def create_assumption_set(
     response_model=AssumptionSetRead,
     dependencies=[requires(Need.DATA_READ)],
 )
-def get_assumption_set(
-    code: str, name: str, session: Session = Depends(get_session, scope="function")
-) -> AssumptionSetRead:
+def get_assumption_set(code: str, name: str, session: Session = request_session) -> AssumptionSetRead:
     return service.read(service.get_assumption_set(session, code, name), code)
 
 
@@ -63,7 +59,7 @@ def get_assumption_set(
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def replace_assumption_set(
-    code: str, name: str, body: AssumptionSetWrite, session: Session = Depends(get_session, scope="function")
+    code: str, name: str, body: AssumptionSetWrite, session: Session = request_session
 ) -> AssumptionSetRead:
     return service.read(service.replace_assumption_set(session, code, name, body), code)
 
@@ -73,8 +69,6 @@ def replace_assumption_set(
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[requires(Need.DATA_WRITE)],
 )
-def delete_assumption_set(
-    code: str, name: str, session: Session = Depends(get_session, scope="function")
-) -> Response:
+def delete_assumption_set(code: str, name: str, session: Session = request_session) -> Response:
     service.delete_assumption_set(session, code, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

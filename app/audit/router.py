@@ -3,14 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from app.audit import service
 from app.audit.schemas import AuditPage
 from app.auth.access import requires
 from app.auth.rules import Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.settings import get_settings
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -25,7 +25,7 @@ def list_audit_entries(
     until: Annotated[datetime | None, Query(description="before this instant")] = None,
     limit: Annotated[int, Query(ge=1, le=get_settings().page_size_max)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> AuditPage:
     return service.list_entries(
         session,

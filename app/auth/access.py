@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.auth import service
 from app.auth.rules import Caller, Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.core.errors import NotFound, ProblemError
 
 FOOTPRINT_PATH_PREFIX = "/footprints/"
@@ -73,7 +73,7 @@ def authorise(
     request: Request,
     security_scopes: SecurityScopes,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> Caller:
     if credentials is None:
         raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth import service
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.auth.schemas import TokenCreate, TokenIssued, TokenRead
-from app.core.db import get_session
+from app.core.db import request_session
 from models import ApiToken
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -30,7 +30,7 @@ def _read(token: ApiToken) -> TokenRead:
 
 @router.get("", response_model=list[TokenRead])
 def list_tokens(
-    session: Session = Depends(get_session, scope="function"), caller: Caller = requires(Need.TOKENS_MANAGE)
+    session: Session = request_session, caller: Caller = requires(Need.TOKENS_MANAGE)
 ) -> list[TokenRead]:
     return [_read(t) for t in service.list_tokens(session)]
 
@@ -39,7 +39,7 @@ def list_tokens(
 def create_token(
     data: TokenCreate,
     response: Response,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.TOKENS_MANAGE),
 ) -> TokenIssued:
     issued = service.issue_token(
@@ -66,7 +66,7 @@ def create_token(
 @router.get("/{token_id}", response_model=TokenRead)
 def get_token(
     token_id: int,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.TOKENS_MANAGE),
 ) -> TokenRead:
     return _read(service.get_token(session, token_id))
@@ -75,7 +75,7 @@ def get_token(
 @router.post("/{token_id}/revoke", response_model=TokenRead)
 def revoke_token(
     token_id: int,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.TOKENS_MANAGE),
 ) -> TokenRead:
     token = service.revoke_token(session, service.get_token(session, token_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.session import get_engine, session_factory
@@ -30,3 +30,9 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Every route takes its session through this one dependency. "function" scope ends it — and commits — before
+# the response is sent (FastAPI's default for a `yield` dependency ends it after), so a failed commit is
+# answered as an error, never hidden behind a 201.
+request_session = Depends(get_session, scope="function")

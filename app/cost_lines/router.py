@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.cost_lines import service
 from app.cost_lines.schemas import (
     BulkUpsertRequest,
@@ -35,7 +35,7 @@ def list_all_cost_lines(
     financial_year: str | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.DATA_READ),
 ) -> CostLinePage:
     return service.list_cost_lines(
@@ -59,7 +59,7 @@ def list_cost_lines(
     financial_year: str | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> CostLinePage:
     get_footprint(session, code)
     return service.list_cost_lines(
@@ -83,7 +83,7 @@ def create_cost_line(
     code: str,
     data: CostLineCreate,
     response: Response,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> CostLineRead:
     created = service.create_cost_line(session, get_footprint(session, code), data)
     response.headers["Location"] = f"/footprints/{code}/cost-lines/{created.id}"
@@ -96,7 +96,7 @@ def create_cost_line(
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def bulk_upsert_cost_lines(
-    code: str, data: BulkUpsertRequest, session: Session = Depends(get_session, scope="function")
+    code: str, data: BulkUpsertRequest, session: Session = request_session
 ) -> UpsertReport:
     """Insert or update many cost lines at once: every line is valid and saved, or nothing is."""
     footprint = get_footprint(session, code)
@@ -115,7 +115,7 @@ def bulk_upsert_cost_lines(
     response_model=CostSummary,
     dependencies=[requires(Need.DATA_READ)],
 )
-def summarise_cost_lines(code: str, session: Session = Depends(get_session, scope="function")) -> CostSummary:
+def summarise_cost_lines(code: str, session: Session = request_session) -> CostSummary:
     """Totals of pay, non-pay and WTE by function and financial year (exact to the penny)."""
     return service.summarise(session, get_footprint(session, code))
 
@@ -125,9 +125,7 @@ def summarise_cost_lines(code: str, session: Session = Depends(get_session, scop
     response_model=CostLineRead,
     dependencies=[requires(Need.DATA_READ)],
 )
-def get_cost_line(
-    code: str, line_id: int, session: Session = Depends(get_session, scope="function")
-) -> CostLineRead:
+def get_cost_line(code: str, line_id: int, session: Session = request_session) -> CostLineRead:
     return service.get_cost_line(session, get_footprint(session, code), line_id)
 
 
@@ -137,7 +135,7 @@ def get_cost_line(
     dependencies=[requires(Need.DATA_WRITE)],
 )
 def update_cost_line(
-    code: str, line_id: int, data: CostLineUpdate, session: Session = Depends(get_session, scope="function")
+    code: str, line_id: int, data: CostLineUpdate, session: Session = request_session
 ) -> CostLineRead:
     return service.update_cost_line(session, get_footprint(session, code), line_id, data)
 
@@ -147,7 +145,5 @@ def update_cost_line(
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[requires(Need.DATA_WRITE)],
 )
-def delete_cost_line(
-    code: str, line_id: int, session: Session = Depends(get_session, scope="function")
-) -> None:
+def delete_cost_line(code: str, line_id: int, session: Session = request_session) -> None:
     service.delete_cost_line(session, get_footprint(session, code), line_id)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.footprints import service
 from app.footprints.schemas import FootprintCreate, FootprintRead, FootprintUpdate
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/footprints", tags=["footprints"])
 
 @router.get("", response_model=list[FootprintRead])
 def list_footprints(
-    session: Session = Depends(get_session, scope="function"), caller: Caller = requires(Need.DATA_READ)
+    session: Session = request_session, caller: Caller = requires(Need.DATA_READ)
 ) -> list[FootprintRead]:
     footprints = service.list_footprints(session, codes=caller.visible(None))
     return [FootprintRead.model_validate(f) for f in footprints]
@@ -27,7 +27,7 @@ def list_footprints(
     dependencies=[requires(Need.FOOTPRINTS_MANAGE)],
 )
 def create_footprint(
-    data: FootprintCreate, response: Response, session: Session = Depends(get_session, scope="function")
+    data: FootprintCreate, response: Response, session: Session = request_session
 ) -> FootprintRead:
     footprint = service.create_footprint(session, data)
     response.headers["Location"] = f"/footprints/{footprint.code}"
@@ -35,19 +35,17 @@ def create_footprint(
 
 
 @router.get("/{code}", response_model=FootprintRead, dependencies=[requires(Need.DATA_READ)])
-def get_footprint(code: str, session: Session = Depends(get_session, scope="function")) -> FootprintRead:
+def get_footprint(code: str, session: Session = request_session) -> FootprintRead:
     return FootprintRead.model_validate(service.get_footprint(session, code))
 
 
 @router.patch("/{code}", response_model=FootprintRead, dependencies=[requires(Need.FOOTPRINTS_MANAGE)])
-def update_footprint(
-    code: str, data: FootprintUpdate, session: Session = Depends(get_session, scope="function")
-) -> FootprintRead:
+def update_footprint(code: str, data: FootprintUpdate, session: Session = request_session) -> FootprintRead:
     return FootprintRead.model_validate(service.update_footprint(session, code, data))
 
 
 @router.delete(
     "/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[requires(Need.FOOTPRINTS_MANAGE)]
 )
-def delete_footprint(code: str, session: Session = Depends(get_session, scope="function")) -> None:
+def delete_footprint(code: str, session: Session = request_session) -> None:
     service.delete_footprint(session, code)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.footprints.service import get_footprint
 from app.organisations import service
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
@@ -14,9 +14,7 @@ router = APIRouter(prefix="/footprints/{code}/organisations", tags=["organisatio
 
 
 @router.get("", response_model=list[OrganisationRead], dependencies=[requires(Need.DATA_READ)])
-def list_organisations(
-    code: str, session: Session = Depends(get_session, scope="function")
-) -> list[OrganisationRead]:
+def list_organisations(code: str, session: Session = request_session) -> list[OrganisationRead]:
     footprint = get_footprint(session, code)
     return [service.to_read(o, code) for o in service.list_organisations(session, footprint)]
 
@@ -31,7 +29,7 @@ def create_organisation(
     code: str,
     data: OrganisationCreate,
     response: Response,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> OrganisationRead:
     footprint = get_footprint(session, code)
     organisation = service.create_organisation(session, footprint, data)
@@ -40,9 +38,7 @@ def create_organisation(
 
 
 @router.get("/{org_code}", response_model=OrganisationRead, dependencies=[requires(Need.DATA_READ)])
-def get_organisation(
-    code: str, org_code: str, session: Session = Depends(get_session, scope="function")
-) -> OrganisationRead:
+def get_organisation(code: str, org_code: str, session: Session = request_session) -> OrganisationRead:
     footprint = get_footprint(session, code)
     return service.to_read(service.get_organisation(session, footprint, org_code), code)
 
@@ -52,7 +48,7 @@ def update_organisation(
     code: str,
     org_code: str,
     data: OrganisationUpdate,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
 ) -> OrganisationRead:
     footprint = get_footprint(session, code)
     return service.to_read(service.update_organisation(session, footprint, org_code, data), code)
@@ -61,8 +57,6 @@ def update_organisation(
 @router.delete(
     "/{org_code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[requires(Need.DATA_WRITE)]
 )
-def delete_organisation(
-    code: str, org_code: str, session: Session = Depends(get_session, scope="function")
-) -> None:
+def delete_organisation(code: str, org_code: str, session: Session = request_session) -> None:
     footprint = get_footprint(session, code)
     service.delete_organisation(session, footprint, org_code)

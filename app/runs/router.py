@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import io
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.runs import service
 from app.runs.executor import RunExecutor
 from app.runs.schemas import (
@@ -45,7 +45,7 @@ def create_run(
     body: RunCreate,
     response: Response,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> RunRead:
     run = service.create_run(session, code, body, created_by=caller.name)
@@ -61,20 +61,18 @@ def create_run(
 
 @router.get("/footprints/{code}/runs", response_model=list[RunRead], dependencies=[requires(Need.RUNS_READ)])
 def list_runs(
-    code: str, status: RunStatus | None = None, session: Session = Depends(get_session, scope="function")
+    code: str, status: RunStatus | None = None, session: Session = request_session
 ) -> list[RunRead]:
     return [service.read(session, run, code) for run in service.list_runs(session, code, status)]
 
 
 @router.get(RUN, response_model=RunRead, dependencies=[requires(Need.RUNS_READ)])
-def get_run(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> RunRead:
+def get_run(code: str, run_id: int, session: Session = request_session) -> RunRead:
     return service.read(session, service.get_run(session, code, run_id), code)
 
 
 @router.post(f"{RUN}/cancel", response_model=RunRead, dependencies=[requires(Need.RUNS_CREATE)])
-def cancel_run(
-    code: str, run_id: int, request: Request, session: Session = Depends(get_session, scope="function")
-) -> RunRead:
+def cancel_run(code: str, run_id: int, request: Request, session: Session = request_session) -> RunRead:
     run = service.cancel_run(session, code, run_id)
     read = service.read(session, run, code)
     session.commit()
@@ -83,19 +81,17 @@ def cancel_run(
 
 
 @router.get(f"{RUN}/plan", response_model=RunPlan, dependencies=[requires(Need.RUNS_READ)])
-def get_plan(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> RunPlan:
+def get_plan(code: str, run_id: int, session: Session = request_session) -> RunPlan:
     return service.plan(session, code, run_id)
 
 
 @router.get(f"{RUN}/years", response_model=RunYears, dependencies=[requires(Need.RUNS_READ)])
-def get_years(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> RunYears:
+def get_years(code: str, run_id: int, session: Session = request_session) -> RunYears:
     return service.years(session, code, run_id)
 
 
 @router.get(f"{RUN}/organisations", response_model=RunOrganisations, dependencies=[requires(Need.RUNS_READ)])
-def get_organisations(
-    code: str, run_id: int, session: Session = Depends(get_session, scope="function")
-) -> RunOrganisations:
+def get_organisations(code: str, run_id: int, session: Session = request_session) -> RunOrganisations:
     return service.organisations(session, code, run_id)
 
 
@@ -105,7 +101,7 @@ def get_organisations(
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.RUNS_READ)],
 )
-def export_run(code: str, run_id: int, session: Session = Depends(get_session, scope="function")) -> Response:
+def export_run(code: str, run_id: int, session: Session = request_session) -> Response:
     """The result workbook: Summary (with a chart of savings by year), Plan, Organisations, Years,
     Assumptions, Solver."""
     out = io.BytesIO()
@@ -120,9 +116,7 @@ def export_run(code: str, run_id: int, session: Session = Depends(get_session, s
 @router.get(
     f"{RUN}/compare/{{other_id}}", response_model=RunComparison, dependencies=[requires(Need.RUNS_READ)]
 )
-def compare_runs(
-    code: str, run_id: int, other_id: int, session: Session = Depends(get_session, scope="function")
-) -> RunComparison:
+def compare_runs(code: str, run_id: int, other_id: int, session: Session = request_session) -> RunComparison:
     return service.compare(session, code, run_id, other_id)
 
 
@@ -131,7 +125,7 @@ def review_run(
     code: str,
     run_id: int,
     body: ReviewCreate,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.RUNS_REVIEW),
 ) -> ReviewRead:
     review = service.review_run(session, code, run_id, body, reviewer=caller.name)
@@ -139,9 +133,7 @@ def review_run(
 
 
 @router.get(f"{RUN}/reviews", response_model=list[ReviewRead], dependencies=[requires(Need.RUNS_READ)])
-def list_reviews(
-    code: str, run_id: int, session: Session = Depends(get_session, scope="function")
-) -> list[ReviewRead]:
+def list_reviews(code: str, run_id: int, session: Session = request_session) -> list[ReviewRead]:
     return [_review(r) for r in service.reviews(session, code, run_id)]
 
 

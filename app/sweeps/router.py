@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.runs.router import executor
 from app.sweeps import service
 from app.sweeps.schemas import SweepCreate, SweepRead
@@ -19,7 +19,7 @@ def create_sweep(
     body: SweepCreate,
     response: Response,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> SweepRead:
     sweep, run_ids = service.create_sweep(session, code, body, created_by=caller.name)
@@ -36,7 +36,5 @@ def create_sweep(
 @router.get(
     "/footprints/{code}/sweeps/{sweep_id}", response_model=SweepRead, dependencies=[requires(Need.RUNS_READ)]
 )
-def get_sweep(
-    code: str, sweep_id: int, session: Session = Depends(get_session, scope="function")
-) -> SweepRead:
+def get_sweep(code: str, sweep_id: int, session: Session = request_session) -> SweepRead:
     return service.read(session, code, sweep_id)

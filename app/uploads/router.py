@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -15,7 +15,7 @@ from starlette.types import Message
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
-from app.core.db import get_session
+from app.core.db import request_session
 from app.core.errors import ProblemError, problem_response
 from app.footprints.service import get_footprint
 from app.settings import get_settings
@@ -43,7 +43,7 @@ def _xlsx(content: bytes, file_name: str) -> Response:
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.DATA_READ)],
 )
-def template(session: Session = Depends(get_session, scope="function")) -> Response:
+def template(session: Session = request_session) -> Response:
     """The blank template workbook: ReadMe, Organisations, CostLines, Assumptions, Locks."""
     out = io.BytesIO()
     service.write_template(session, out)
@@ -56,7 +56,7 @@ def template(session: Session = Depends(get_session, scope="function")) -> Respo
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.DATA_READ)],
 )
-def footprint_template(code: str, session: Session = Depends(get_session, scope="function")) -> Response:
+def footprint_template(code: str, session: Session = request_session) -> Response:
     """The template prefilled with the footprint's organisations."""
     out = io.BytesIO()
     service.write_template(session, out, get_footprint(session, code))
@@ -69,7 +69,7 @@ def footprint_template(code: str, session: Session = Depends(get_session, scope=
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
     dependencies=[requires(Need.DATA_READ)],
 )
-def export_cost_lines(code: str, session: Session = Depends(get_session, scope="function")) -> Response:
+def export_cost_lines(code: str, session: Session = request_session) -> Response:
     """The footprint's organisations and cost lines in template form (uploading it back changes nothing)."""
     out = io.BytesIO()
     service.export_cost_lines(session, get_footprint(session, code), out)
@@ -147,7 +147,7 @@ async def upload_workbook(
     code: str,
     request: Request,
     response: Response,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = request_session,
     caller: Caller = requires(Need.DATA_WRITE),
 ) -> UploadReport | JSONResponse:
     """Import a workbook: organisations and cost lines, all or nothing. Every upload is recorded."""
@@ -214,7 +214,7 @@ async def _refused(
 @router.get(
     "/footprints/{code}/uploads", response_model=list[UploadRead], dependencies=[requires(Need.DATA_READ)]
 )
-def list_uploads(code: str, session: Session = Depends(get_session, scope="function")) -> list[UploadRead]:
+def list_uploads(code: str, session: Session = request_session) -> list[UploadRead]:
     """Every upload of the footprint, accepted or refused, oldest first."""
     return service.list_uploads(session, get_footprint(session, code))
 
@@ -225,7 +225,5 @@ def list_uploads(code: str, session: Session = Depends(get_session, scope="funct
     responses={404: _PROBLEM},
     dependencies=[requires(Need.DATA_READ)],
 )
-def get_upload(
-    code: str, upload_id: int, session: Session = Depends(get_session, scope="function")
-) -> UploadRead:
+def get_upload(code: str, upload_id: int, session: Session = request_session) -> UploadRead:
     return service.get_upload(session, get_footprint(session, code), upload_id)
