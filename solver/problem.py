@@ -12,6 +12,7 @@ length Y, `None` meaning "no limit that year".
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -141,6 +142,20 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """What the optimiser knows so far, handed to `SolveOptions.on_progress` each time it improves.
+
+    `incumbent` is the appraised NPV (£) of the best plan known (None before the first one), `bound` the
+    best proven upper bound on any plan's NPV (None while there is none), `gap` their relative gap."""
+
+    phase: str  # greedy | per_function | restricted | joint
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float  # since solve() started
+
+
+@dataclass(frozen=True)
 class SolveOptions:
     solver: str = "highs"  # "highs" (default) or "cbc"
     time_limit: float | None = 60.0  # seconds
@@ -148,6 +163,10 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     msg: bool = False
+    # Called with a `Progress` whenever the incumbent or the bound improves (throttled to about one call
+    # a second while a solver is running). Best effort: an exception it raises is swallowed, so that a
+    # failed progress write never costs a solve.
+    on_progress: Callable[[Progress], None] | None = field(default=None, compare=False, repr=False)
 
 
 # ---- what comes out -------------------------------------------------------------------

@@ -17,11 +17,13 @@ Algorithm (solver/README.md explains why every step keeps the answer exactly opt
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -37,6 +39,7 @@ from solver.problem import (
     LockKind,
     Plan,
     Problem,
+    Progress,
     SolveOptions,
     SolverStats,
     Status,
@@ -66,9 +69,16 @@ class RunResult:
 class _HighsWithStart(pulp.HiGHS):
     """PuLP's HiGHS interface, handing the variables' current values to HiGHS as a starting plan."""
 
-    def __init__(self, *args: object, start: bool = False, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        start: bool = False,
+        progress: Callable[[float | None, float | None], None] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.start = start
+        self.progress = progress
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
         """Hand the whole model to HiGHS in three bulk calls (PuLP adds one column and one row per call,
@@ -136,11 +146,38 @@ class _HighsWithStart(pulp.HiGHS):
             solution.col_value = [float(v.varValue or 0.0) for v in lp.variables()]
             solution.value_valid = True
             lp.solverModel.setSolution(solution)
+        if self.progress is not None:
+            self._report_progress(lp)
         lp.solverModel.run()
+
+    def _report_progress(self, lp: pulp.LpProblem) -> None:
+        """Pass HiGHS's incumbent and dual bound, as NPV (HiGHS minimises the negated objective of a
+        maximisation), to the progress hook on each improving plan and on HiGHS's periodic interrupt
+        check."""
+        hook = self.progress
+        assert hook is not None
+        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+
+        def on_event(event: highspy.HighsCallbackEvent) -> None:
+            out = event.data_out
+            objective = out.objective_function_value
+            bound = out.mip_dual_bound
+            hook(
+                sign * objective if math.isfinite(objective) and abs(objective) < highspy.kHighsInf else None,
+                sign * bound if math.isfinite(bound) and abs(bound) < highspy.kHighsInf else None,
+            )
+
+        lp.solverModel.cbMipImprovingSolution += on_event
+        lp.solverModel.cbMipInterrupt += on_event
 
 
 def _run_highs(
-    model: ConsolidationModel, options: SolveOptions, time_limit: float | None, presolve: bool, start: bool
+    model: ConsolidationModel,
+    options: SolveOptions,
+    time_limit: float | None,
+    presolve: bool,
+    start: bool,
+    progress: Callable[[float | None, float | None], None] | None = None,
 ) -> RunResult:
     started = time.perf_counter()
     params: dict[str, object] = {"random_seed": options.seed}
@@ -152,6 +189,7 @@ def _run_highs(
         threads=options.threads,
         timeLimit=time_limit,
         start=start,
+        progress=progress,
         **params,
     )
     model.prob.solve(solver)
@@ -259,6 +297,7 @@ def run_model(
     start: list[Hub] | None = None,
     solver: str | None = None,
     presolve: bool | None = None,
+    progress: Callable[[float | None, float | None], None] | None = None,
 ) -> RunResult:
     """Solve a built model once with the chosen solver, reporting the solver's own outcome."""
     use_start = bool(start) and model.set_values_from_hubs(start or [])
@@ -268,7 +307,12 @@ def run_model(
     try:
         if name == "highs":
             return _run_highs(
-                model, options, time_limit, HIGHS_PRESOLVE if presolve is None else presolve, use_start
+                model,
+                options,
+                time_limit,
+                HIGHS_PRESOLVE if presolve is None else presolve,
+                use_start,
+                progress,
             )
         if name == "cbc":
             # No warm start for CBC: the bundled CBC 2.10.3 returned a given start as "Optimal" although
@@ -292,6 +336,52 @@ class _Deadline:
         return None if self.end is None else max(0.0, self.end - time.perf_counter())
 
 
+class _Reporter:
+    """Hands `Progress` to the caller's `on_progress` when the incumbent or the bound improves."""
+
+    # While a solver runs, its bound moves at almost every node: one report a second is plenty.
+    INTERVAL = 1.0
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.callback = options.on_progress
+        self.started = time.perf_counter()
+        self.last_sent = -math.inf
+        self.incumbent: float | None = None
+        self.bound: float | None = None
+        self.sent: tuple[float | None, float | None] | None = None
+
+    def __call__(
+        self, phase: str, incumbent: float | None = None, bound: float | None = None, *, force: bool = True
+    ) -> None:
+        if incumbent is not None and math.isfinite(incumbent):
+            self.incumbent = incumbent if self.incumbent is None else max(self.incumbent, incumbent)
+        if bound is not None and math.isfinite(bound):
+            self.bound = bound if self.bound is None else min(self.bound, bound)
+        if self.callback is None or (self.incumbent, self.bound) == self.sent:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last_sent < self.INTERVAL:
+            return
+        bound_now = self.bound
+        if bound_now is not None and self.incumbent is not None:
+            bound_now = max(bound_now, self.incumbent)
+        gap = None if bound_now is None or self.incumbent is None else _gap(self.incumbent, bound_now)
+        self.sent, self.last_sent = (self.incumbent, self.bound), now
+        # Progress is best effort (SolveOptions.on_progress): a failed report never costs the solve.
+        with contextlib.suppress(Exception):
+            self.callback(Progress(phase, self.incumbent, bound_now, gap, now - self.started))
+
+    def solver_event(self, phase: str) -> Callable[[float | None, float | None], None]:
+        """A hook for a running solver: (objective, bound) in NPV terms, reported at most once a second
+        unless the incumbent improved."""
+
+        def hook(objective: float | None, bound: float | None) -> None:
+            improved = objective is not None and (self.incumbent is None or objective > self.incumbent)
+            self(phase, objective, bound, force=improved)
+
+        return hook
+
+
 def _npv(problem: Problem, hubs: list[Hub]) -> float:
     return appraise(problem, hubs).npv
 
@@ -311,9 +401,11 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     deadline = _Deadline(options.time_limit)
     stats = SolverStats(solver=options.solver)
     notes: list[str] = []
+    report = _Reporter(options)
     greedy = greedy_plan(problem)
     incumbent: list[Hub] | None = greedy
     incumbent_npv = _npv(problem, greedy) if greedy is not None else -math.inf
+    report("greedy", incumbent_npv, _obvious_bound(problem))
 
     # --- 2. per-function decomposition -------------------------------------------------------------
     bounds: dict[str, float] = {}
@@ -365,6 +457,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         all_proven = False
         bounds = {}
         total_bound = math.inf
+    report("per_function", incumbent_npv, total_bound)
     if union_ok and all_proven:
         stats.objective = sum(
             _objective_at(m, [h for h in union if h.function == f]) or 0.0 for f, m in subs.items()
@@ -404,9 +497,10 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
             trial_npv = _npv(problem, trial.hubs)
             if trial_npv > incumbent_npv:
                 incumbent, incumbent_npv = trial.hubs, trial_npv
+                report("restricted", incumbent_npv)
 
     # --- 4. the joint model ------------------------------------------------------------------------
-    run = run_model(model, options, deadline.left(), start=incumbent)
+    run = run_model(model, options, deadline.left(), start=incumbent, progress=report.solver_event("joint"))
     stats.solve_seconds += run.seconds
     run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)
     stats.nodes = run.nodes
