@@ -40,9 +40,13 @@ class RunCreate(BaseModel):
 
 
 class Progress(BaseModel):
-    incumbent: SignedPounds | None = None
-    best_bound: SignedPounds | None = None
-    relative_gap: float | None = None
+    """The solver's latest progress, written with the worker's heartbeat (every few seconds)."""
+
+    phase: str = Field(description="greedy | per_function | restricted | joint | finished")
+    incumbent: SignedPounds | None = Field(description="NPV of the best plan found so far")
+    best_bound: SignedPounds | None = Field(description="no plan can have a higher NPV than this")
+    relative_gap: float | None
+    seconds: float = Field(description="since the solver started")
 
 
 class RunRead(BaseModel):
@@ -62,6 +66,9 @@ class RunRead(BaseModel):
     npv: SignedPounds | None
     payback_year: int | None
     solver_statistics: dict[str, Any]
+    progress: Progress | None = Field(
+        description="the solver's incumbent, bound and gap as they improve; the last one once finished"
+    )
     sweep_id: int | None
     review: ReviewDecision | None = Field(description="the latest review's decision, if any")
 

@@ -155,6 +155,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         npv=None if run.npv_pence is None else to_pounds(run.npv_pence),
         payback_year=run.payback_year,
         solver_statistics=run.solver_statistics or {},
+        progress=(run.solver_statistics or {}).get("progress"),
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
     )
@@ -237,6 +238,15 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
         "wall_seconds": round(seconds, 3),
         "conflicts": list(plan.conflicts),
     }
+    if plan.appraisal is not None and plan.stats is not None:
+        # The final word replaces the last heartbeat's, which may predate the solver's last improvement.
+        run.solver_statistics["progress"] = {
+            "phase": "finished",
+            "incumbent": round(plan.appraisal.npv, 2),
+            "best_bound": None if plan.stats.best_bound is None else round(plan.stats.best_bound, 2),
+            "relative_gap": plan.stats.relative_gap,
+            "seconds": round(seconds, 3),
+        }
     if plan.status.value == "error":
         run.error_message = plan.stats.message if plan.stats else "the solver failed"
     elif plan.status.value == "infeasible":

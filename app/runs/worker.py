@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +19,7 @@ from app.runs import service
 from app.runs.problem_builder import build_problem
 from models.session import make_engine, session_factory
 from solver import solve
-from solver.problem import SolveOptions
+from solver.problem import Progress, SolveOptions
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,29 @@ class _Heartbeat(threading.Thread):
         super().__init__(name=f"heartbeat-run-{run_id}", daemon=True)
         self.factory, self.run_id, self.every, self.abandon = factory, run_id, every, abandon
         self.stopped = threading.Event()
+        # The solver's latest progress, set from the solver's thread and written with the next beat:
+        # progress costs no database write of its own, however often the solver improves.
+        self.progress: dict[str, Any] | None = None
+        self.progress_written: dict[str, Any] | None = None
+
+    def record(self, progress: Progress) -> None:
+        self.progress = {
+            "phase": progress.phase,
+            "incumbent": None if progress.incumbent is None else round(progress.incumbent, 2),
+            "best_bound": None if progress.bound is None else round(progress.bound, 2),
+            "relative_gap": progress.gap,
+            "seconds": round(progress.seconds, 3),
+        }
 
     def run(self) -> None:
         while not self.stopped.wait(self.every):
+            progress = self.progress
             try:
                 with self.factory.begin() as session:
-                    alive = service.beat(session, self.run_id)
+                    alive = service.beat(
+                        session, self.run_id, progress if progress is not self.progress_written else None
+                    )
+                self.progress_written = progress
             except Exception:  # noqa: BLE001 - a missed beat is survivable; the reaper has slack
                 log.exception("heartbeat of run %s failed", self.run_id)
                 continue
@@ -74,6 +92,7 @@ def execute_run(
                 time_limit=options.get("time_limit", 60.0),
                 relative_gap=options.get("relative_gap", 1e-4),
                 seed=options.get("seed", 0),
+                on_progress=heartbeat.record,
             ),
         )
     except Exception as exc:  # noqa: BLE001 - a run that fails is recorded as an error, never left running

@@ -82,7 +82,10 @@ def test_demo_end_to_end_while_the_api_stays_responsive(backend: str, tmp_path: 
 
         # While the worker solves, the API answers other requests quickly.
         latencies = []
-        while run_of(service, run_id)["status"] == "running" and len(latencies) < 200:
+        progress_seen = []
+        while (current := run_of(service, run_id))["status"] == "running" and len(latencies) < 200:
+            if current["progress"] is not None:
+                progress_seen.append(current["progress"])
             started = time.perf_counter()
             assert service.client.get("/footprints").status_code == 200
             latencies.append(time.perf_counter() - started)
@@ -101,6 +104,17 @@ def test_demo_end_to_end_while_the_api_stays_responsive(backend: str, tmp_path: 
             "the result",
         )
         assert run["status"] in ("optimal", "feasible"), run
+        # The solver's progress was visible while it ran (written with the heartbeat), never got worse,
+        # and the finished run's last word is its result.
+        assert progress_seen, "no progress was reported while the run was solving"
+        incumbents = [Decimal(p["incumbent"]) for p in progress_seen]
+        bounds = [Decimal(p["best_bound"]) for p in progress_seen]
+        assert incumbents == sorted(incumbents) and bounds == sorted(bounds, reverse=True)
+        assert all(b >= i for b, i in zip(bounds, incumbents, strict=True))
+        final = run["progress"]
+        assert final["phase"] == "finished"
+        assert Decimal(final["incumbent"]) == Decimal(run["npv"]) >= incumbents[-1]
+        assert final["relative_gap"] == run["solver_statistics"]["relative_gap"]
         if run["status"] == "feasible":
             assert run["solver_statistics"]["best_bound"] is not None
         plan = service.client.get(f"{RUNS}/{run_id}/plan").json()
