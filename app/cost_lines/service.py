@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, Invalid, NotFound
@@ -50,6 +61,58 @@ class CostLineInput:
             wte=line.wte.quantize(Decimal("0.01")),
             location=location,
         )
+
+
+def _nowhere(_index: int) -> dict[str, Any] | None:
+    return None
+
+
+@dataclass
+class CostLineColumns:
+    """Validated lines column by column: an upload's 100,000 lines without an object or a location
+    dict per line. `location(i)` says where line i came from, built only for a line with a problem."""
+
+    organisation: list[str] = field(default_factory=list)
+    function: list[str] = field(default_factory=list)
+    financial_year: list[str] = field(default_factory=list)
+    pay_pence: list[int] = field(default_factory=list)
+    non_pay_pence: list[int] = field(default_factory=list)
+    wte: list[Decimal] = field(default_factory=list)
+    # True when whoever built the columns has already refused duplicate (organisation, function, year)
+    # keys among them (the spreadsheet reader does, reporting each at its cell).
+    distinct: bool = False
+    locate: Callable[[int], dict[str, Any] | None] = _nowhere
+
+    def __len__(self) -> int:
+        return len(self.organisation)
+
+    def location(self, index: int) -> dict[str, Any] | None:
+        return self.locate(index)
+
+    @classmethod
+    def from_lines(cls, lines: Sequence[CostLineInput]) -> CostLineColumns:
+        return cls(
+            organisation=[line.organisation for line in lines],
+            function=[line.function for line in lines],
+            financial_year=[line.financial_year for line in lines],
+            pay_pence=[line.pay_pence for line in lines],
+            non_pay_pence=[line.non_pay_pence for line in lines],
+            wte=[line.wte for line in lines],
+            locate=lambda index: lines[index].location,
+        )
+
+    def extend(self, other: CostLineColumns) -> None:
+        offset = len(self)
+        # two sheets may each be free of duplicates and still share a key
+        self.distinct = (other.distinct and not offset) or (self.distinct and not len(other))
+        first, second = self.locate, other.locate
+        self.organisation += other.organisation
+        self.function += other.function
+        self.financial_year += other.financial_year
+        self.pay_pence += other.pay_pence
+        self.non_pay_pence += other.non_pay_pence
+        self.wte += other.wte
+        self.locate = lambda index: first(index) if index < offset else second(index - offset)
 
 
 @dataclass
@@ -182,38 +245,51 @@ def _organisation_ids(session: Session, footprint: Footprint) -> dict[str, int]:
 
 
 def _validate_references(
-    session: Session, footprint: Footprint, lines: Sequence[CostLineInput]
+    session: Session, footprint: Footprint, lines: CostLineColumns
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     organisation_ids = _organisation_ids(session, footprint)
     known_functions = function_keys(session)
+    # Set arithmetic answers "all good?" for a whole upload at C speed; only a batch with a problem
+    # walks its lines one by one, to report each where it is.
+    if (
+        organisation_ids.keys() >= set(lines.organisation)
+        and set(known_functions) >= set(lines.function)
+        and (
+            lines.distinct
+            or len(set(zip(lines.organisation, lines.function, lines.financial_year, strict=True)))
+            == len(lines)
+        )
+    ):
+        return organisation_ids, []
+    keys = list(zip(lines.organisation, lines.function, lines.financial_year, strict=True))
     errors: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for index, line in enumerate(lines):
-        where = line.location or {"loc": ["body", "lines", index]}
-        if line.organisation not in organisation_ids:
+    for index, key in enumerate(keys):
+        organisation, function, financial_year = key
+        where = lines.location(index) or {"loc": ["body", "lines", index]}
+        if organisation not in organisation_ids:
             errors.append(
                 {
                     **_at(where, "organisation"),
-                    "value": line.organisation,
-                    "message": f"organisation {line.organisation} is not in footprint {footprint.code}",
+                    "value": organisation,
+                    "message": f"organisation {organisation} is not in footprint {footprint.code}",
                 }
             )
-        if line.function not in known_functions:
+        if function not in known_functions:
             errors.append(
                 {
                     **_at(where, "function"),
-                    "value": line.function,
-                    "message": f"unknown function {line.function!r}; see GET /functions",
+                    "value": function,
+                    "message": f"unknown function {function!r}; see GET /functions",
                 }
             )
-        key = (line.organisation, line.function, line.financial_year)
         if key in seen:
             errors.append(
                 {
                     **_at(where, "organisation"),
-                    "value": line.organisation,
-                    "message": f"duplicate of line {seen[key]} ({line.organisation}, {line.function}, "
-                    f"{line.financial_year})",
+                    "value": organisation,
+                    "message": f"duplicate of line {seen[key]} ({organisation}, {function}, "
+                    f"{financial_year})",
                 }
             )
         else:
@@ -240,31 +316,90 @@ _INSERT_COLUMNS = (
 )
 
 
-def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert new cost lines in the session's transaction, by COPY on PostgreSQL.
+def _bound(connection: Connection, column: str, values: list[Any]) -> list[Any]:
+    """`values` as SQLAlchemy would bind them for `column` (e.g. Decimal -> float, datetime -> text on
+    SQLite), each distinct value converted once: the repeated ones are most of an upload."""
+    process = CostLine.__table__.c[column].type._cached_bind_processor(connection.dialect)
+    if process is None:
+        return values
+    converted = {value: process(value) for value in set(values)}
+    return [converted[value] for value in values]
 
-    COPY streams rows without per-row statements: about twice as fast as psycopg's pipelined
-    executemany, and it keeps a 10,000-line upload well inside the bulk-upsert target. Other
-    databases get a plain executemany through Core (the ORM's bulk insert adds per-row bookkeeping).
+
+def _insert_rows(session: Session, columns: dict[str, list[Any]]) -> None:
+    """Insert new cost lines, given column by column, in the session's transaction.
+
+    PostgreSQL gets COPY, which streams rows without per-row statements (about twice as fast as
+    psycopg's pipelined executemany). SQLite gets the driver's executemany on plain tuples: going
+    through SQLAlchemy's insert() builds and processes a parameter dict per row, which cost more than
+    SQLite's own work at 100,000 lines. Other databases get SQLAlchemy's executemany.
     """
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+    rows = zip(*(columns[column] for column in _INSERT_COLUMNS), strict=True)
+    table = CostLine.__tablename__
+    names = ", ".join(_INSERT_COLUMNS)
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
         driver_connection: Any = connection.connection.driver_connection
-        table = CostLine.__tablename__
         with (
             driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row([row[column] for column in _INSERT_COLUMNS])
+                copy.write_row(row)
         return
-    connection.execute(insert(CostLine.__table__), rows)  # type: ignore[arg-type]
+    if dialect.name == "sqlite":
+        bound = {column: _bound(connection, column, columns[column]) for column in _INSERT_COLUMNS}
+        placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
+        sqlite_connection: Any = connection.connection.driver_connection
+        cursor = sqlite_connection.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})",
+                zip(*(bound[column] for column in _INSERT_COLUMNS), strict=True),
+            )
+        finally:
+            cursor.close()
+        return
+    connection.execute(
+        insert(CostLine.__table__),  # type: ignore[arg-type]
+        [dict(zip(_INSERT_COLUMNS, row, strict=True)) for row in rows],
+    )
+
+
+def _existing(
+    session: Session, organisation_ids: set[int], lines: CostLineColumns
+) -> dict[tuple[int, str, str], tuple[int, int, int, int]]:
+    """(organisation id, function, year) -> (id, pay pence, non-pay pence, WTE in hundredths) of the
+    stored lines this batch could match."""
+    query = select(
+        CostLine.organisation_id,
+        CostLine.function_key,
+        CostLine.financial_year,
+        CostLine.id,
+        CostLine.pay_pence,
+        CostLine.non_pay_pence,
+        # WTE as whole hundredths, computed by the database: exact on both backends (numeric(12,2) on
+        # PostgreSQL, a float holding two decimals on SQLite) and no Decimal per row on the way back.
+        cast(func.round(CostLine.wte * 100), BigInteger),
+    ).where(
+        # Only rows this batch could match: a 10,000-line batch into a footprint already holding
+        # 100,000 lines reads about its own size, not the whole footprint again.
+        CostLine.organisation_id.in_(organisation_ids),
+        CostLine.function_key.in_(set(lines.function)),
+        CostLine.financial_year.in_(set(lines.financial_year)),
+    )
+    return {
+        (org_id, function, year): (line_id, pay, non_pay, int(wte))
+        # Core rows, not the ORM's result machinery: nothing here is an entity
+        for org_id, function, year, line_id, pay, non_pay, wte in session.connection().execute(query)
+    }
 
 
 def bulk_upsert(
     session: Session,
     footprint: Footprint,
-    lines: Sequence[CostLineInput],
+    lines: Sequence[CostLineInput] | CostLineColumns,
     *,
     upload_id: int | None = None,
 ) -> UpsertCounts:
@@ -273,73 +408,54 @@ def bulk_upsert(
     Raises `Invalid` listing every bad line before anything is written. The caller's transaction
     makes it atomic; the footprint lock makes concurrent upserts for one footprint run in turn.
     """
-    organisation_ids, errors = _validate_references(session, footprint, lines)
+    batch = lines if isinstance(lines, CostLineColumns) else CostLineColumns.from_lines(lines)
+    organisation_ids, errors = _validate_references(session, footprint, batch)
     if errors:
         raise Invalid(f"{len(errors)} cost line(s) are not valid; nothing was saved", errors=errors)
     lock_for_write(session, footprint)
 
-    existing: dict[tuple[int, str, str], tuple[int, int, int, Decimal]] = {}
-    for row in session.execute(
-        select(
-            CostLine.organisation_id,
-            CostLine.function_key,
-            CostLine.financial_year,
-            CostLine.id,
-            CostLine.pay_pence,
-            CostLine.non_pay_pence,
-            CostLine.wte,
-        ).where(
-            # Only rows this batch could match: a 10,000-line batch into a footprint already holding
-            # 100,000 lines reads about its own size, not the whole footprint again.
-            CostLine.organisation_id.in_({organisation_ids[line.organisation] for line in lines}),
-            CostLine.function_key.in_({line.function for line in lines}),
-            CostLine.financial_year.in_({line.financial_year for line in lines}),
-        )
-    ):
-        existing[(row[0], row[1], row[2])] = (
-            row[3],
-            row[4],
-            row[5],
-            Decimal(row[6]).quantize(Decimal("0.01")),
-        )
-
+    ids = [organisation_ids[code] for code in batch.organisation]
+    existing = _existing(session, set(ids), batch)
     now = utcnow()
-    to_insert: list[dict[str, Any]] = []
-    to_update: list[dict[str, Any]] = []
     counts = UpsertCounts()
-    for line in lines:
-        org_id = organisation_ids[line.organisation]
-        current = existing.get((org_id, line.function, line.financial_year))
-        if current is None:
-            to_insert.append(
-                {
-                    "organisation_id": org_id,
-                    "function_key": line.function,
-                    "financial_year": line.financial_year,
-                    "pay_pence": line.pay_pence,
-                    "non_pay_pence": line.non_pay_pence,
-                    "wte": line.wte,
-                    "upload_id": upload_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        elif (current[1], current[2], current[3]) != (line.pay_pence, line.non_pay_pence, line.wte):
-            to_update.append(
-                {
-                    "line_id": current[0],
-                    "pay_pence": line.pay_pence,
-                    "non_pay_pence": line.non_pay_pence,
-                    "wte": line.wte,
-                    "upload_id": upload_id,
-                    "updated_at": now,
-                }
-            )
-        else:
-            counts.unchanged += 1
-    if to_insert:
-        _insert_rows(session, to_insert)
-    if to_update:
+    keys = zip(ids, batch.function, batch.financial_year, strict=True)
+    if not existing:
+        new = list(range(len(ids)))
+        changed: list[tuple[int, int]] = []
+    else:
+        centi = {wte: wte.scaleb(2) for wte in set(batch.wte)}
+        new, changed = [], []
+        for index, (key, pay, non_pay, wte) in enumerate(
+            zip(keys, batch.pay_pence, batch.non_pay_pence, batch.wte, strict=True)
+        ):
+            current = existing.get(key)
+            if current is None:
+                new.append(index)
+            elif (current[1], current[2], current[3]) != (pay, non_pay, centi[wte]):
+                changed.append((index, current[0]))
+            else:
+                counts.unchanged += 1
+    if new:
+        everything = len(new) == len(ids)
+
+        def pick(values: list[Any]) -> list[Any]:
+            return values if everything else [values[i] for i in new]
+
+        _insert_rows(
+            session,
+            {
+                "organisation_id": pick(ids),
+                "function_key": pick(batch.function),
+                "financial_year": pick(batch.financial_year),
+                "pay_pence": pick(batch.pay_pence),
+                "non_pay_pence": pick(batch.non_pay_pence),
+                "wte": pick(batch.wte),
+                "upload_id": [upload_id] * len(new),
+                "created_at": [now] * len(new),
+                "updated_at": [now] * len(new),
+            },
+        )
+    if changed:
         session.connection().execute(
             update(CostLine.__table__)  # type: ignore[arg-type]
             .where(CostLine.__table__.c.id == bindparam("line_id"))
@@ -350,16 +466,26 @@ def bulk_upsert(
                 upload_id=bindparam("upload_id"),
                 updated_at=bindparam("updated_at"),
             ),
-            to_update,
+            [
+                {
+                    "line_id": line_id,
+                    "pay_pence": batch.pay_pence[index],
+                    "non_pay_pence": batch.non_pay_pence[index],
+                    "wte": batch.wte[index],
+                    "upload_id": upload_id,
+                    "updated_at": now,
+                }
+                for index, line_id in changed
+            ],
         )
-    counts.inserted = len(to_insert)
-    counts.updated = len(to_update)
+    counts.inserted = len(new)
+    counts.updated = len(changed)
     return counts
 
 
 def create_cost_line(session: Session, footprint: Footprint, data: CostLineCreate) -> CostLineRead:
     line = CostLineInput.from_schema(data, location={"loc": ["body"]})
-    organisation_ids, errors = _validate_references(session, footprint, [line])
+    organisation_ids, errors = _validate_references(session, footprint, CostLineColumns.from_lines([line]))
     if errors:
         raise Invalid("cost line is not valid", errors=errors)
     org_id = organisation_ids[line.organisation]

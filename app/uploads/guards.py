@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +30,9 @@ _DECLARATIONS_UTF16 = tuple(
     d.decode().encode(codec) for d in _DECLARATIONS for codec in ("utf-16-le", "utf-16-be")
 )
 _FORMULA_MARKS = (b"<f>", b"<f ", b"<f/>")
+# Both questions about a worksheet in one pass over its XML (the biggest part by far): five separate
+# substring searches cost twice the decompression itself.
+_DECLARATION_OR_FORMULA = re.compile(rb"<(?:!DOCTYPE|!ENTITY|f(?:>| |/>))")
 _BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".tif", ".tiff", ".bmp")
 
 
@@ -166,6 +170,21 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             )
 
 
+def _marks(window: bytes, utf16: bool, formulas: bool) -> tuple[bool, bool]:
+    """(a DOCTYPE/ENTITY declaration is in the window, a formula is), the latter only if asked."""
+    if utf16:
+        declared = any(mark in window for mark in _DECLARATIONS_UTF16)
+        return declared, formulas and any(mark in window for mark in _FORMULA_MARKS)
+    if not formulas:
+        return any(mark in window for mark in _DECLARATIONS), False
+    found = _DECLARATION_OR_FORMULA.search(window)
+    if found is None:
+        return False, False
+    if found[0].startswith(b"<!"):
+        return True, False
+    return any(mark in window for mark in _DECLARATIONS), True
+
+
 def _scan_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, inspection: Inspection, limits: Limits
 ) -> None:
@@ -191,8 +210,9 @@ def _scan_member(
                 window = tail + chunk
                 if seen == len(chunk):  # the first chunk: UTF-16 by its byte-order mark or its zero bytes
                     utf16 = window[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in window[:2]
-                marks = _DECLARATIONS_UTF16 if utf16 else _DECLARATIONS
-                if any(mark in window for mark in marks):
+                formulas = is_sheet and info.filename not in inspection.parts_with_formulas
+                declared, formula = _marks(window, utf16, formulas)
+                if declared:
                     raise _refuse(
                         f"Part {info.filename} of the workbook declares a DOCTYPE or XML entities. "
                         "Spreadsheets never need them and they are used for XML entity attacks, so the file "
@@ -200,7 +220,7 @@ def _scan_member(
                         "XML DOCTYPE/ENTITY declaration refused",
                         info.filename,
                     )
-                if is_sheet and any(mark in window for mark in _FORMULA_MARKS):
+                if formula:
                     inspection.parts_with_formulas.add(info.filename)
                 tail = window[-32:]
     except zipfile.BadZipFile as exc:

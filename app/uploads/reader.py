@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from app.core.money import PENNY, to_pence
-from app.cost_lines.service import CostLineInput
+from app.cost_lines.service import CostLineColumns
 from app.organisations.schemas import ORGANISATION_CODE as ORGANISATION_CODE_PATTERN
 from app.uploads.guards import FileKind, Inspection, not_a_spreadsheet
 from app.workbooks import layout
@@ -240,7 +240,7 @@ class SheetCounts:
 @dataclass
 class ParsedWorkbook:
     organisations: list[ParsedOrganisation] = field(default_factory=list)
-    cost_lines: list[CostLineInput] = field(default_factory=list)
+    cost_lines: CostLineColumns = field(default_factory=CostLineColumns)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     sheets: dict[str, SheetCounts] = field(default_factory=dict)
@@ -551,22 +551,38 @@ ZERO_WTE = Decimal(0).quantize(PENNY)
 _TOTAL_STARTS = frozenset("tTsSgG ")
 
 
-def _memo(parse: Callable[[CellValue], str]) -> Callable[[CellValue], str | CellError]:
-    """parse(value), or the CellError it raised, remembered per distinct value (and type)."""
-    cache: dict[tuple[type, CellValue], str | CellError] = {}
+_NUMBERS = frozenset({int, float, bool})
 
-    def get(value: CellValue) -> str | CellError:
+
+def _convert(values: list[CellValue], parse: Callable[[CellValue], Any]) -> tuple[list[Any], list[int]]:
+    """parse(value), or the CellError it raised, for every value of a column, each distinct value
+    parsed once (codes, functions, years and most amounts repeat down a sheet); and the positions of
+    the CellErrors."""
+
+    def attempt(value: CellValue) -> Any:
+        try:
+            return parse(value)
+        except CellError as exc:
+            return exc
+
+    if len(set(map(type, values)) & _NUMBERS) <= 1:
+        # One numeric type at most, so no two distinct values are equal (1, 1.0 and True would be)
+        # and a table keyed by value is exact.
+        table = {value: attempt(value) for value in set(values)}
+        bad = {value for value, parsed in table.items() if parsed.__class__ is CellError}
+        failed = [i for i, value in enumerate(values) if value in bad] if bad else []
+        return list(map(table.__getitem__, values)), failed
+    typed: dict[tuple[type, CellValue], Any] = {}
+    out = []
+    failed = []
+    for i, value in enumerate(values):
         key = (value.__class__, value)
-        found = cache.get(key)
-        if found is None:
-            try:
-                found = parse(value)
-            except CellError as exc:
-                found = exc
-            cache[key] = found
-        return found
-
-    return get
+        if key not in typed:
+            typed[key] = attempt(value)
+        out.append(typed[key])
+        if out[-1].__class__ is CellError:
+            failed.append(i)
+    return out, failed
 
 
 def _organisation_code(value: CellValue) -> str:
@@ -584,11 +600,49 @@ def _financial_year(value: CellValue) -> str:
     return parse_financial_year(value)
 
 
-def _pence(value: CellValue, unit: Decimal, unit100: Decimal, what: str) -> int:
-    """Money in pence, rounded half up; the common case (a non-negative number) without detours."""
-    if value.__class__ is float and 0 <= value < math.inf:
-        return int((Decimal(repr(value)) * unit100).to_integral_value(ROUND_HALF_UP))
-    return to_pence(parse_amount(value, unit, what=what))
+# Below this many pounds a double's spacing is under a ten-thousandth of a penny, so a number that is
+# a whole number of pence after the float multiplication IS that many pence (see _pence_column).
+_EXACT_POUNDS = 1e11
+
+
+def _pence_column(
+    values: list[CellValue], unit: Decimal, what: str
+) -> tuple[list[int | CellError], list[int]]:
+    """Money in pence, rounded half up, for a whole column.
+
+    A plain non-negative number with at most two decimals (nearly every cell) costs two float
+    operations: when k = round(v * 100) gives k / 100 == v, v is the double nearest to k pence, and
+    below _EXACT_POUNDS no other amount of two decimals or fewer is that near, so repr(v) is k pence
+    exactly and Decimal(repr(v)) * 100 (the rule for everything else) is k. The check fails for any
+    other value, which takes the exact Decimal route.
+    """
+    unit100 = unit * 100
+    fast = unit == 1
+
+    def exact(value: CellValue) -> int | CellError:
+        try:
+            if value.__class__ is float and 0 <= value < math.inf:
+                return int((Decimal(repr(value)) * unit100).to_integral_value(ROUND_HALF_UP))
+            return to_pence(parse_amount(value, unit, what=what))
+        except CellError as exc:
+            return exc
+
+    if len(set(values)) * 4 < len(values):
+        # Mostly repeats (e.g. round budgets): each distinct value once.
+        return _convert(values, exact)
+    out: list[int | CellError] = []
+    failed: list[int] = []
+    append = out.append
+    for i, value in enumerate(values):
+        if fast and value.__class__ is float and 0.0 <= value < _EXACT_POUNDS:
+            pence = round(value * 100)
+            if pence / 100 == value:
+                append(pence)
+                continue
+        append(exact(value))
+        if out[-1].__class__ is CellError:
+            failed.append(i)
+    return out, failed
 
 
 def _wte(value: CellValue) -> Decimal:
@@ -780,6 +834,8 @@ class WorkbookReader:
     def _read_cost_lines(
         self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
     ) -> None:
+        """Column by column: each column is converted in one pass (its repeated values once), so the
+        work per row is a few list look-ups; rows are visited one by one only to report problems."""
         sheet_unit, sheet_year = _title_declarations(rows, header.row)
         headers = rows[header.row]
         required = {CODE: "ODS code", FUNCTION: "Function"}
@@ -797,68 +853,104 @@ class WorkbookReader:
         c_code, c_function = cols[CODE], cols[FUNCTION]
         c_year, c_pay, c_non_pay, c_wte = cols.get(YEAR), cols.get(PAY), cols.get(NON_PAY), cols.get(WTE)
         label = {index: text_value(headers[index]) for index in cols.values()}
-        unit_of = {
-            index: header.units.get(index, sheet_unit if sheet_unit is not None else Decimal(1))
-            for index in (c_pay, c_non_pay)
-            if index is not None
-        }
         used = sorted(cols[f] for f in (CODE, FUNCTION, YEAR, PAY, NON_PAY, WTE) if f in cols)
-        errors = self.result.errors
-        lines = self.result.cost_lines
-        seen: dict[tuple[str, str, str], int] = {}
-        # Codes, functions and years repeat: parse each distinct one once (the hot loop is per row).
-        code_of = _memo(_organisation_code)
-        function_of = _memo(self._function)
-        year_of = _memo(_financial_year)
-        money = [
-            (c, what, unit_of[c], unit_of[c] * 100)
-            for c, what in ((c_pay, "pay"), (c_non_pay, "non-pay"))
-            if c is not None
-        ]
-        for r, cells in self._data_rows(sheet, rows, first):
-            row_errors = len(errors)
-            if unusable:
-                for c in used:
-                    if (r, c) in unusable:
-                        errors.append(problem(sheet, cell_ref(r, c), label[c], None, unusable[(r, c)]))
-                if len(errors) > row_errors:
-                    continue
+        at, cells_of = self._data_rows(sheet, rows, first)
+        n = len(at)
 
-            code = code_of(cells[c_code])
-            if isinstance(code, CellError):
-                errors.append(problem(sheet, cell_ref(r, c_code), label[c_code], cells[c_code], str(code)))
-            function = function_of(cells[c_function])
-            if isinstance(function, CellError):
-                errors.append(
-                    problem(
-                        sheet, cell_ref(r, c_function), label[c_function], cells[c_function], str(function)
-                    )
-                )
-            year: str | CellError = sheet_year or ""
-            if c_year is not None and not (sheet_year and is_blank(cells[c_year])):
-                year = year_of(cells[c_year])
-                if isinstance(year, CellError):
-                    errors.append(
-                        problem(sheet, cell_ref(r, c_year), label[c_year], cells[c_year], str(year))
-                    )
-            amounts = [0, 0]
-            for slot, (c, what, unit, unit100) in enumerate(money):
-                value = cells[c]
-                try:
-                    amounts[slot] = _pence(value, unit, unit100, what)
-                except CellError as exc:
-                    errors.append(problem(sheet, cell_ref(r, c), label[c], value, str(exc)))
-            wte = ZERO_WTE
-            if c_wte is not None:
-                try:
-                    wte = _wte(cells[c_wte])
-                except CellError as exc:
-                    errors.append(problem(sheet, cell_ref(r, c_wte), label[c_wte], cells[c_wte], str(exc)))
-            if len(errors) > row_errors:
+        codes, bad_codes = _convert(cells_of(c_code), _organisation_code)
+        functions, bad_functions = _convert(cells_of(c_function), self._function)
+        fields: list[tuple[int, list[Any]]] = [(c_code, codes), (c_function, functions)]
+        failed = {*bad_codes, *bad_functions}
+        if c_year is None:
+            years: list[Any] = [sheet_year] * n
+        else:
+
+            def year(value: CellValue) -> str:
+                if sheet_year and is_blank(value):
+                    return sheet_year
+                return _financial_year(value)
+
+            years, bad = _convert(cells_of(c_year), year)
+            fields.append((c_year, years))
+            failed.update(bad)
+        amounts: list[list[Any]] = []
+        for c, what in ((c_pay, "pay"), (c_non_pay, "non-pay")):
+            if c is not None:
+                unit = header.units.get(c, sheet_unit if sheet_unit is not None else Decimal(1))
+                pence, bad = _pence_column(cells_of(c), unit, what)
+                amounts.append(pence)
+                fields.append((c, pence))
+                failed.update(bad)
+        # Only a non-pay column: it fills non-pay, and pay is zero.
+        pays = amounts[0] if c_pay is not None else [0] * n
+        non_pays = amounts[-1] if c_non_pay is not None else [0] * n
+        if c_wte is None:
+            wtes: list[Any] = [ZERO_WTE] * n
+        else:
+            wtes, bad = _convert(cells_of(c_wte), _wte)
+            fields.append((c_wte, wtes))
+            failed.update(bad)
+
+        # Rows with a problem, in the order a reader of the sheet meets them.
+        if unusable:
+            where = {r: i for i, r in enumerate(at)}
+            failed.update(where[r] for r, c in unusable if r in where and c in label)
+        keep: Sequence[int]
+        if not failed and len(set(zip(codes, functions, years, strict=True))) == n:
+            keep = range(n)
+        else:
+            keys = list(zip(codes, functions, years, strict=True))
+            keep = self._sift(sheet, rows, at, keys, failed, fields, used, label, unusable, c_code)
+
+        everything = len(keep) == n
+        rows_of = at if everything else [at[i] for i in keep]
+        letter, column = get_column_letter(c_code + 1), label[c_code]
+        self.result.cost_lines.extend(
+            CostLineColumns(
+                organisation=codes if everything else [codes[i] for i in keep],
+                function=functions if everything else [functions[i] for i in keep],
+                financial_year=years if everything else [years[i] for i in keep],
+                pay_pence=pays if everything else [pays[i] for i in keep],
+                non_pay_pence=non_pays if everything else [non_pays[i] for i in keep],
+                wte=wtes if everything else [wtes[i] for i in keep],
+                distinct=True,
+                locate=lambda i: {"sheet": sheet, "cell": f"{letter}{rows_of[i] + 1}", "column": column},
+            )
+        )
+
+    def _sift(
+        self,
+        sheet: str,
+        rows: list[list[CellValue]],
+        at: list[int],
+        keys: list[tuple[Any, Any, Any]],
+        failed: set[int],
+        fields: list[tuple[int, list[Any]]],
+        used: list[int],
+        label: dict[int, str],
+        unusable: dict[tuple[int, int], str],
+        c_code: int,
+    ) -> list[int]:
+        """Report every problem row by row (a row's unusable cells, else each bad cell, else a duplicate
+        of an earlier good row) and return the rows to import."""
+        errors = self.result.errors
+        seen: dict[tuple[str, str, str], int] = {}
+        keep = []
+        for i, key in enumerate(keys):
+            r = at[i]
+            if i in failed:
+                lost = [c for c in used if (r, c) in unusable]
+                if lost:
+                    for c in lost:
+                        errors.append(problem(sheet, cell_ref(r, c), label[c], None, unusable[(r, c)]))
+                    continue
+                for c, values in fields:
+                    if values[i].__class__ is CellError:
+                        value = rows[r][c] if c < len(rows[r]) else ""
+                        errors.append(problem(sheet, cell_ref(r, c), label[c], value, str(values[i])))
                 continue
-            assert isinstance(code, str) and isinstance(function, str) and isinstance(year, str)
-            key = (code, function, year)
             if key in seen:
+                code, function, year = key
                 errors.append(
                     problem(
                         sheet,
@@ -870,19 +962,8 @@ class WorkbookReader:
                 )
                 continue
             seen[key] = r + 1
-            if c_pay is None:  # only a non-pay column: its amount is in the first slot
-                amounts = [0, amounts[0]]
-            lines.append(
-                CostLineInput(
-                    organisation=code,
-                    function=function,
-                    financial_year=year,
-                    pay_pence=amounts[0],
-                    non_pay_pence=amounts[1],
-                    wte=wte,
-                    location={"sheet": sheet, "cell": cell_ref(r, c_code), "column": label[c_code]},
-                )
-            )
+            keep.append(i)
+        return keep
 
     def _function(self, value: CellValue) -> str:
         if is_blank(value):
@@ -891,24 +972,63 @@ class WorkbookReader:
 
     def _data_rows(
         self, sheet: str, rows: list[list[CellValue]], first: int
-    ) -> Iterator[tuple[int, list[CellValue]]]:
-        """Rows that hold data: blank rows pass silently, total rows are skipped with a warning."""
+    ) -> tuple[list[int], Callable[[int], list[CellValue]]]:
+        """The indices of the rows that hold data (blank rows pass silently, total rows are skipped with
+        a warning), and a function giving a column's cells in those rows.
+
+        Worked out column by column from each column's distinct values: a row is blank only if it is
+        blank in every column, and a total only where some column holds a total's text. (Columns are
+        cut with one list comprehension each: zip(*rows) over 100,000 rows is four times slower.)
+        """
         counts = self.result.sheets[sheet]
-        for r in range(first, len(rows)):
-            cells = rows[r]
-            if all(is_blank(c) for c in cells):
+        body = rows[first:]
+        width = max(map(len, body), default=0)
+        if len(set(map(len, body))) <= 1:
+            columns = [[cells[c] for cells in body] for c in range(width)]
+        else:  # a short row: its missing cells are blank
+            columns = [[cells[c] if c < len(cells) else "" for cells in body] for c in range(width)]
+        blank: set[int] | None = None
+        total_at: dict[int, int] = {}
+        for c, values in enumerate(columns):
+            kinds = set(map(type, values))
+            texts = {v for v in set(values) if v.__class__ is str} if str in kinds else set()
+            blanks = {v for v in texts if not v.strip()}
+            if None in kinds:
+                blanks.add(None)  # type: ignore[arg-type]
+            totals = {v for v in texts if v[:1] in _TOTAL_STARTS and _TOTAL.match(v)}
+            if blank is None or blank:
+                here = {i for i, v in enumerate(values) if v in blanks} if blanks else set()
+                blank = here if blank is None else blank & here
+            if totals:
+                for i, v in enumerate(values):
+                    if v in totals:
+                        total_at.setdefault(i, c)
+
+        def full(c: int) -> list[CellValue]:  # a column past every data row's end is blank
+            return columns[c] if c < width else [""] * len(body)
+
+        if not blank and not total_at:
+            counts.rows_read += len(body)
+            return list(range(first, len(rows))), full
+        kept = []
+        for i in range(len(body)):
+            if blank and i in blank:
                 continue
             counts.rows_read += 1
-            total_at = _total_cell(cells)
-            if total_at is not None:
+            if i in total_at:
+                r, c = first + i, total_at[i]
                 counts.skipped += 1
                 self.result.warnings.append(
-                    problem(
-                        sheet, cell_ref(r, total_at), None, cells[total_at], "total or subtotal row skipped"
-                    )
+                    problem(sheet, cell_ref(r, c), None, rows[r][c], "total or subtotal row skipped")
                 )
                 continue
-            yield r, cells
+            kept.append(i)
+
+        def column(c: int) -> list[CellValue]:
+            cells = full(c)
+            return [cells[i] for i in kept]
+
+        return [first + i for i in kept], column
 
     def _read_organisations(
         self, sheet: str, rows: list[list[CellValue]], header: Header, unusable: dict[tuple[int, int], str]
@@ -922,7 +1042,8 @@ class WorkbookReader:
         label = {index: text_value(headers[index]) for index in [*cols.values(), *header.group_columns]}
         errors = self.result.errors
         seen: dict[str, int] = {}
-        for r, cells in self._data_rows(sheet, rows, first):
+        for r in self._data_rows(sheet, rows, first)[0]:
+            cells = rows[r]
             row_errors = len(errors)
             for c in [c_code, c_name, c_kind, *header.group_columns]:
                 if (r, c) in unusable:
