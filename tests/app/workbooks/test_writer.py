@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import python_calamine
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from app.workbooks.writer import MONEY_FORMAT, Column, SheetWriter, is_risky_text, new_workbook
 
@@ -60,3 +62,67 @@ def test_drop_down_lists() -> None:
         ('"CCG,CSU"', "A3:A1048576"),
         ("ReadMe!$A$1:$A$3", "B3:B1048576"),
     ]
+
+
+@pytest.fixture(params=[True, False], ids=["lxml-stream", "parsed"])
+def both_row_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows of plain values are written straight into the sheet's file with lxml, else parsed by it."""
+    monkeypatch.setattr("app.workbooks.writer.LXML", request.param)
+
+
+TRICKY_TEXT = [
+    "a & b <c> d ]]>",
+    " leading space",
+    "trailing space ",
+    "line\nbreak",
+    "carriage\r\nreturn",
+    "£1,234 — Ünïcode ✓ 😀",
+    '=HYPERLINK("http://x")',
+    "x" * 40_000,  # more than a cell holds: cut to 32,767 characters, as openpyxl does
+]
+
+
+@pytest.mark.usefixtures("both_row_paths")
+def test_plain_value_rows_read_back_exactly() -> None:
+    columns = [Column("Text"), Column("Pay (£)", kind="money"), Column("WTE", kind="wte")]
+    rows: list[list[object]] = [[text, Decimal("-0.01"), 0.5] for text in TRICKY_TEXT]
+    rows += [["", 7, None], [None, Decimal("123456789.12"), Decimal("0.00"), "beyond the columns", 3]]
+    data = _write(rows, columns)
+    expected = [[text[:32767], -0.01, 0.5] for text in TRICKY_TEXT]
+    expected += [[None, 7, None], [None, 123456789.12, 0, "beyond the columns", 3]]
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Data"]
+    read = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert [r[: len(e)] for r, e in zip(read, expected, strict=True)] == expected
+    assert sheet["B3"].number_format == MONEY_FORMAT and sheet["C3"].number_format == "#,##0.00"
+    assert sheet["A9"].quotePrefix and not sheet["A3"].quotePrefix
+    calamine = python_calamine.load_workbook(io.BytesIO(data)).get_sheet_by_name("Data").to_python()
+    assert [row[0] for row in calamine[2:10]] == [text[:32767] for text in TRICKY_TEXT]
+
+
+@pytest.mark.usefixtures("both_row_paths")
+def test_rows_of_values_cells_and_labels_keep_their_order() -> None:
+    workbook = new_workbook()
+    writer = SheetWriter(workbook, "Data", [Column("Name"), Column("When"), Column("Pay (£)", kind="money")])
+    writer.append(["first", None, 1])
+    writer.append_labels(["a label"], style="stp_bold")
+    writer.append(["dated", date(2017, 4, 1), 2])  # not a string or a number: written through a cell
+    writer.sheet.append([writer.text_cell("a cell")])
+    writer.append(["yes", True, 3])
+    writer.finish()
+    out = io.BytesIO()
+    workbook.save(out)
+    sheet = openpyxl.load_workbook(out)["Data"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        ["first", None, 1],
+        ["a label", None, None],
+        ["dated", datetime(2017, 4, 1), 2],
+        ["a cell", None, None],
+        ["yes", True, 3],
+    ]
+    assert sheet["C6"].number_format == MONEY_FORMAT and sheet["A3"].font.bold
+
+
+@pytest.mark.usefixtures("both_row_paths")
+def test_control_characters_are_refused_as_openpyxl_does() -> None:
+    with pytest.raises(IllegalCharacterError):
+        _write([["bell\x07"]], [Column("Name")])
