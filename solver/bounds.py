@@ -44,6 +44,10 @@ class _Lp:
     indices: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     constant: float = 0.0
+    # (function, host) -> its hub's columns in the last year (open in some tier): which hosts the
+    # relaxation favours, a hint for the plan search (never part of the bound)
+    hosts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    solution: list[float] = field(default_factory=list)
 
     def col(self, cost: float, upper: float = 1.0, *, integer: bool = False) -> int:
         self.cost.append(cost)
@@ -145,6 +149,7 @@ def _solve(lp: _Lp, time_limit: float | None, mip: bool) -> float | None:
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
+    lp.solution = list(highs.getSolution().col_value)
     duals = np.array(highs.getSolution().row_dual, dtype=np.float64)
     # The sign convention of row duals under a maximisation is HiGHS's business: both signs give a
     # valid bound, so take the better.
@@ -289,6 +294,7 @@ def build_relaxation(
                         attributed[h].append((col, share * SCALE))
             for k in reachable:
                 host_final[(h, f)].append((w[(k, Y)], 1.0))
+                lp.hosts.setdefault((f, h), []).append(w[(k, Y)])
 
         # ---- members: j[o,tau] = o joins (some hub) in year tau ----
         hosts_of: dict[str, list[str]] = defaultdict(list)
@@ -407,18 +413,31 @@ def upper_bound(
     `mip_seconds` > 0 also solves the relaxation with integral host columns for that long and keeps
     HiGHS's proven MIP dual bound when it is lower (never its incumbent).
     """
+    return upper_bound_and_hosts(problem, time_limit, mip_seconds=mip_seconds)[0]
+
+
+def upper_bound_and_hosts(
+    problem: Problem, time_limit: float | None = None, *, mip_seconds: float = 0.0
+) -> tuple[float | None, dict[str, dict[str, float]]]:
+    """`upper_bound`, and how much each (function, host) is open in the last year in the LP's optimum
+    ({function: {host: weight}}, weights > 0.01 only): a hint for the plan search, never a bound."""
     started = time.perf_counter()
     lp = build_relaxation(problem)
     left = None if time_limit is None else time_limit - (time.perf_counter() - started)
     if left is not None and left <= 0:
-        return None
+        return None, {}
     bound = _solve(lp, left, mip=False)
     if bound is None:
-        return None
+        return None, {}
+    hosts: dict[str, dict[str, float]] = {}
+    for (f, h), cols in lp.hosts.items():
+        weight = sum(lp.solution[j] for j in cols) if lp.solution else 0.0
+        if weight > 0.01:
+            hosts.setdefault(f, {})[h] = weight
     if mip_seconds > 0:
         mip_lp = build_relaxation(problem, integer_hosts=True, integer_moves=True)
         mip_bound = _solve(mip_lp, mip_seconds, mip=True)
         if mip_bound is not None:
             bound = min(bound, mip_bound)
     # Doing nothing (NPV 0) is LP-feasible, so the optimum is >= 0 up to float noise.
-    return max(bound / SCALE, 0.0)
+    return max(bound / SCALE, 0.0), hosts
