@@ -572,11 +572,8 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     if incumbent is not None and left is not None:
         # Without a time limit the joint model is solved to optimality and needs no search first.
         search = _Deadline(left * 0.4 if joint else left)
-        # Organisations the aggregated relaxation lets host: the "club" it would build. Measured on
-        # 30 x 11 x 5 seeds 0 / 1 (25 s of search): trying them with the plan's own organisations took
-        # the plan to 29.7m / 33.0m, against 25.2m / 24.4m with the plan's own organisations first and
-        # then everyone by size. Alternating new club members with the plan's own (6 s of search,
-        # seeds 0-4): 29.4 / 30.4 / 44.8 / 31.6 / 45.2m against 22.9 / 29.2 / 46.2 / 34.0 / 46.5m.
+        # Organisations the aggregated relaxation lets host: the "club" it would build, tried with the
+        # plan's own organisations (solver/README.md, algorithm step 6, has the measurements).
         club = {h for hosts in relaxation_hosts.values() for h in hosts}
         incumbent, incumbent_npv = _neighbourhood_search(
             problem, options, search, incumbent, incumbent_npv, stats, report, favoured, club
@@ -662,23 +659,11 @@ def _restricted(
     start: list[Hub] | None,
     time_limit: float | None,
     stats: SolverStats,
-    free: set[str] | None = None,
 ) -> tuple[list[Hub], float] | None:
     """The best plan of the model in which only `hosts` may host (feasible for the whole problem,
-    never a bound), or None when it found none that passes `check_feasible`.
-
-    With `free`, every decision of the other functions is fixed at its value in `start` (a feasible
-    plan, so fixing cannot make the model infeasible): a much smaller search around the start."""
+    never a bound), or None when it found none that passes `check_feasible`."""
     restricted = build_model(problem, hosts_only=hosts, name="restricted")
     stats.build_seconds += restricted.build_seconds
-    if free is not None:
-        if not start or not restricted.set_values_from_hubs(start):
-            return None
-        for group in (restricted.join, restricted.opens, restricted.tier):
-            for key, var in group.items():
-                if key[0] not in free:
-                    value = float(round(var.varValue or 0.0))
-                    var.lowBound = var.upBound = value
     trial = run_model(restricted, options, time_limit, start=start)
     stats.solve_seconds += trial.seconds
     if trial.outcome in ("optimal", "feasible") and not check_feasible(problem, trial.hubs):
@@ -701,8 +686,8 @@ def _neighbourhood_search(
     time solving the model restricted to the plan's hosts plus that one (a small MILP, started from the
     plan, so it never gets worse). Hosts the LP relaxation favours are tried first, then organisations
     already in the plan (with board acceptability on, a member must host something to pay for its
-    moves) alternating with those the aggregated relaxation lets host (`club`) that are not in the plan
-    yet, biggest first; then the rest. Stops at the deadline."""
+    moves) or that the aggregated relaxation lets host (`club`), biggest first; then the rest. Stops at
+    the deadline."""
     favoured = favoured or {}
     club = club or set()
     tried: set[tuple[str, str]] = set()
@@ -719,17 +704,13 @@ def _neighbourhood_search(
             for h in problem.organisations
             if h not in hosts.get(f, set()) and (f, h) not in tried and problem.c(h, f) > 0
         ]
-        candidates.sort(key=lambda fh: -problem.c(fh[1], fh[0]))
-        first = [fh for fh in candidates if fh[1] in favoured.get(fh[0], set())]
-        rest = [fh for fh in candidates if fh[1] not in favoured.get(fh[0], set())]
-        # Alternate between organisations the relaxation lets host that are not in the plan yet (a
-        # bigger club) and organisations already in it (more hubs for the same club), biggest first.
-        joining = [fh for fh in rest if fh[1] in club and fh[1] not in in_plan]
-        deepening = [fh for fh in rest if fh[1] in in_plan]
-        others = [fh for fh in rest if fh[1] not in club and fh[1] not in in_plan]
-        for i in range(max(len(joining), len(deepening))):
-            first += joining[i : i + 1] + deepening[i : i + 1]
-        candidates = first + others
+        candidates.sort(
+            key=lambda fh: (
+                fh[1] not in favoured.get(fh[0], set()),
+                fh[1] not in in_plan and fh[1] not in club,
+                -problem.c(fh[1], fh[0]),
+            )
+        )
         for f, h in candidates:
             left = deadline.left(reserve=True)
             if left is not None and left < 1.0:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from solver.appraisal import appraise
-from solver.bounds import _Lp, _safe_bound, build_relaxation, upper_bound
+from solver.bounds import _Lp, _safe_bound, build_relaxation, upper_bound, upper_bound_and_hosts
 from solver.enumerate import enumerate_optimum
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint, generate_tiny
@@ -91,6 +91,17 @@ def test_bound_is_far_tighter_than_the_obvious_bound() -> None:
 
 def test_no_bound_when_out_of_time() -> None:
     assert upper_bound(generate_footprint(30, 11, 5, 0), time_limit=1e-4) is None
+
+
+def test_the_host_hint_is_the_same_bound_and_names_possible_hosts_only() -> None:
+    problem = generate_footprint(10, 6, 5, 0)
+    bound, hosts = upper_bound_and_hosts(problem)
+    assert bound is not None and bound == pytest.approx(upper_bound(problem), rel=1e-9)
+    assert hosts, "the relaxation's optimum opens some hub"
+    for f, weights in hosts.items():
+        for h, weight in weights.items():
+            assert problem.c(h, f) > 0 and 0.01 < weight <= 1.0 + 1e-6, (f, h, weight)
+    assert upper_bound_and_hosts(generate_footprint(30, 11, 5, 0), time_limit=1e-4) == (None, {})
 
 
 def test_board_covers_tighten_and_nobody_can_host_gives_zero() -> None:
