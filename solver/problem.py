@@ -145,8 +145,10 @@ class Problem:
 class Progress:
     """What the optimiser knows so far, handed to `SolveOptions.on_progress` each time it improves.
 
-    `incumbent` is the appraised NPV (£) of the best plan known (None before the first one), `bound` the
-    best proven upper bound on any plan's NPV (None while there is none), `gap` their relative gap."""
+    `incumbent` is the NPV (£) of the best plan known (None before the first one): appraised, except in
+    the `joint` phase, where it is HiGHS's objective for a plan not yet checked (the returned plan is
+    checked and appraised, and in the rare case HiGHS's plan breaks a rule it is not returned). `bound` is
+    the best proven upper bound on any plan's NPV (None while there is none), `gap` their relative gap."""
 
     phase: str  # greedy | per_function | restricted | joint
     incumbent: float | None

@@ -85,8 +85,8 @@ class _HighsWithStart(pulp.HiGHS):
         self.start = start
         self.progress = progress
         self.columns = variables
-        # perf_counter() time by which HiGHS must stop: the time spent handing the model over counts
-        # against the caller's limit (HiGHS's own clock starts only when it runs).
+        # perf_counter() time by which HiGHS must stop (its time limit is set from it just before it
+        # runs): the time spent handing the model over counts against the caller's limit.
         self.deadline = deadline
 
     def actualSolve(self, lp: pulp.LpProblem) -> int:
@@ -121,7 +121,8 @@ class _HighsWithStart(pulp.HiGHS):
         inf = highspy.kHighsInf
         highs = lp.solverModel
         sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
-        variables = self.columns if self.columns is not None else lp.variables()
+        variables = self.columns
+        assert variables is not None  # set by actualSolve
         costs, lower, upper, integers = [], [], [], []
         for i, var in enumerate(variables):
             var.index = i
@@ -178,8 +179,8 @@ class _HighsWithStart(pulp.HiGHS):
     def callSolver(self, lp: pulp.LpProblem) -> None:
         if self.start:
             solution = highspy.HighsSolution()
-            columns = self.columns if self.columns is not None else lp.variables()
-            solution.col_value = [float(v.varValue or 0.0) for v in columns]
+            assert self.columns is not None  # set by actualSolve
+            solution.col_value = [float(v.varValue or 0.0) for v in self.columns]
             solution.value_valid = True
             lp.solverModel.setSolution(solution)
         if self.deadline is not None:
@@ -196,14 +197,11 @@ class _HighsWithStart(pulp.HiGHS):
         assert hook is not None
         sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
 
+        def npv(value: float) -> float | None:
+            return sign * value if math.isfinite(value) and abs(value) < highspy.kHighsInf else None
+
         def on_event(event: highspy.HighsCallbackEvent) -> None:
-            out = event.data_out
-            objective = out.objective_function_value
-            bound = out.mip_dual_bound
-            hook(
-                sign * objective if math.isfinite(objective) and abs(objective) < highspy.kHighsInf else None,
-                sign * bound if math.isfinite(bound) and abs(bound) < highspy.kHighsInf else None,
-            )
+            hook(npv(event.data_out.objective_function_value), npv(event.data_out.mip_dual_bound))
 
         lp.solverModel.cbMipImprovingSolution += on_event
         lp.solverModel.cbMipInterrupt += on_event
@@ -225,7 +223,6 @@ def _run_highs(
         msg=options.msg,
         gapRel=options.relative_gap,
         threads=options.threads,
-        timeLimit=time_limit,
         start=start,
         progress=progress,
         variables=model.variables,
@@ -429,6 +426,14 @@ class _Reporter:
         return hook
 
 
+def _hosts_of(hubs: list[Hub]) -> dict[str, set[str]]:
+    """Who hosts each function in a plan: the `hosts_only` of the model restricted to it."""
+    hosts: dict[str, set[str]] = {}
+    for hub in hubs:
+        hosts.setdefault(hub.function, set()).add(hub.host)
+    return hosts
+
+
 def _npv(problem: Problem, hubs: list[Hub]) -> float:
     return appraise(problem, hubs).npv
 
@@ -545,9 +550,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     # The model restricted to the hosts of the per-function optima and the greedy plan is small (it
     # solves in well under a second on 60 x 11 x 5), and its best plan is feasible for the whole problem
     # (never a bound): a better start for everything that follows.
-    chosen: dict[str, set[str]] = {}
-    for hub in [*union, *(greedy or [])]:
-        chosen.setdefault(hub.function, set()).add(hub.host)
+    chosen = _hosts_of([*union, *(greedy or [])])
     lp_started = time.perf_counter()
     left = deadline.left(reserve=True)
     favoured: dict[str, set[str]] = {}
@@ -633,10 +636,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         bound = relaxation_bound if bound is None else min(bound, relaxation_bound)
     if model is None:
         # The objective check needs a model that can encode the plan: the one restricted to its hosts.
-        hosts: dict[str, set[str]] = {}
-        for hub in best:
-            hosts.setdefault(hub.function, set()).add(hub.host)
-        model = build_model(problem, hosts_only=hosts, name="restricted")
+        model = build_model(problem, hosts_only=_hosts_of(best), name="restricted")
         stats.build_seconds += model.build_seconds
     stats.objective = _objective_at(model, best)
     if stats.objective is None:
@@ -694,9 +694,7 @@ def _neighbourhood_search(
     improved = True
     while improved:
         improved = False
-        hosts: dict[str, set[str]] = {}
-        for hub in plan:
-            hosts.setdefault(hub.function, set()).add(hub.host)
+        hosts = _hosts_of(plan)
         in_plan = {hub.host for hub in plan} | {m.organisation for hub in plan for m in hub.members}
         candidates = [
             (f, h)
@@ -777,7 +775,6 @@ def _lp_relaxation(
         model.prob.solve(
             _HighsWithStart(
                 msg=False,
-                timeLimit=share,
                 variables=model.variables,
                 deadline=None if share is None else time.perf_counter() + share,
             )
