@@ -50,7 +50,7 @@ from models import (
     RunYear,
 )
 from models.base import utcnow
-from solver.problem import Plan
+from solver.problem import Plan, Progress
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 FINISHED = (RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE, RunStatus.ERROR, RunStatus.CANCELLED)
@@ -200,6 +200,18 @@ def claim_run(session: Session, run_id: int) -> Run | None:
     return session.get(Run, run_id, populate_existing=True)
 
 
+def progress_record(progress: Progress) -> dict[str, Any]:
+    """How a run stores the solver's progress: `solver_statistics["progress"]`, read as `RunRead.progress`."""
+    # To the penny by the same rule as the run's stored NPV, so a finished run's two figures agree.
+    return {
+        "phase": progress.phase,
+        "incumbent": None if progress.incumbent is None else pence(progress.incumbent) / 100,
+        "best_bound": None if progress.bound is None else pence(progress.bound) / 100,
+        "relative_gap": progress.gap,
+        "seconds": round(progress.seconds, 3),
+    }
+
+
 def beat(session: Session, run_id: int, progress: dict[str, Any] | None = None) -> bool:
     """Record that the worker is alive (and the solver's progress); False when the run is no longer
     running here (cancelled, or reaped as stale), so the worker should give up."""
@@ -240,13 +252,9 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
     }
     if plan.appraisal is not None and plan.stats is not None:
         # The final word replaces the last heartbeat's, which may predate the solver's last improvement.
-        run.solver_statistics["progress"] = {
-            "phase": "finished",
-            "incumbent": round(plan.appraisal.npv, 2),
-            "best_bound": None if plan.stats.best_bound is None else round(plan.stats.best_bound, 2),
-            "relative_gap": plan.stats.relative_gap,
-            "seconds": round(seconds, 3),
-        }
+        run.solver_statistics["progress"] = progress_record(
+            Progress("finished", plan.appraisal.npv, plan.stats.best_bound, plan.stats.relative_gap, seconds)
+        )
     if plan.status.value == "error":
         run.error_message = plan.stats.message if plan.stats else "the solver failed"
     elif plan.status.value == "infeasible":

@@ -42,13 +42,7 @@ class _Heartbeat(threading.Thread):
         self.progress_written: dict[str, Any] | None = None
 
     def record(self, progress: Progress) -> None:
-        self.progress = {
-            "phase": progress.phase,
-            "incumbent": None if progress.incumbent is None else round(progress.incumbent, 2),
-            "best_bound": None if progress.bound is None else round(progress.bound, 2),
-            "relative_gap": progress.gap,
-            "seconds": round(progress.seconds, 3),
-        }
+        self.progress = service.progress_record(progress)
 
     def run(self) -> None:
         while not self.stopped.wait(self.every):
