@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pulp
@@ -276,12 +276,17 @@ class ConsolidationModel:
     def binaries(self) -> list[pulp.LpVariable]:
         return [*self.join.values(), *self.opens.values(), *self.tier.values()]
 
-    def hubs_from_solution(self) -> list[Hub]:
-        """The plan encoded by the current variable values (binaries rounded)."""
+    def hubs_from_solution(self, values: Sequence[float] | None = None) -> list[Hub]:
+        """The plan encoded by the variables' current values, or by `values` (one per column of
+        `variables`, in that order, as a solver hands back an incumbent); binaries rounded."""
+        if values is None:
+            chosen = [key for key, var in self.join.items() if (var.varValue or 0.0) > 0.5]
+        else:
+            position = {var.name: i for i, var in enumerate(self.variables)}
+            chosen = [key for key, var in self.join.items() if values[position[var.name]] > 0.5]
         members: dict[tuple[str, str], list[Move]] = defaultdict(list)
-        for (f, o, h, tau), var in self.join.items():
-            if (var.varValue or 0.0) > 0.5:
-                members[(f, h)].append(Move(o, f, h, tau))
+        for f, o, h, tau in chosen:
+            members[(f, h)].append(Move(o, f, h, tau))
         hubs = []
         for (f, h), moves in members.items():
             moves.sort(key=lambda m: (m.year, m.organisation))

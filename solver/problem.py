@@ -145,10 +145,10 @@ class Problem:
 class Progress:
     """What the optimiser knows so far, handed to `SolveOptions.on_progress` each time it improves.
 
-    `incumbent` is the NPV (£) of the best plan known (None before the first one): appraised, except in
-    the `joint` phase, where it is HiGHS's objective for a plan not yet checked (the returned plan is
-    checked and appraised, and in the rare case HiGHS's plan breaks a rule it is not returned). `bound` is
-    the best proven upper bound on any plan's NPV (None while there is none), `gap` their relative gap."""
+    `incumbent` is the appraised NPV (£) of the best plan known that breaks no rule (None before the
+    first one), in every phase: a joint-phase incumbent of HiGHS is checked and appraised before it is
+    reported, so no report promises more than `solve` returns. `bound` is the best proven upper bound on
+    any plan's NPV (None while there is none), `gap` their relative gap."""
 
     phase: str  # greedy | per_function | restricted | joint
     incumbent: float | None

@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import highspy
 import numpy as np
@@ -51,6 +52,11 @@ PENNY = 0.01
 # HiGHS 1.15.1 with presolve on returned wrong "optimal" and "infeasible" answers on an earlier form of
 # this model (../shared/notes/optimiser-difficulty.md); off is what the enumeration tests prove right.
 HIGHS_PRESOLVE = False
+
+# What a running solver hands its progress hook: the column values of a new incumbent (None when it only
+# reports its bound) and its dual bound in NPV terms (None while it has none).
+SolverProgress = Callable[[list[float] | None, float | None], None]
+
 # Time for each restricted model of the host search (`_neighbourhood_search`).
 TRIAL_SECONDS = 1.0
 
@@ -76,7 +82,7 @@ class _HighsWithStart(pulp.HiGHS):
         self,
         *args: object,
         start: bool = False,
-        progress: Callable[[float | None, float | None], None] | None = None,
+        progress: SolverProgress | None = None,
         variables: list[pulp.LpVariable] | None = None,
         deadline: float | None = None,
         **kwargs: object,
@@ -190,9 +196,9 @@ class _HighsWithStart(pulp.HiGHS):
         lp.solverModel.run()
 
     def _report_progress(self, lp: pulp.LpProblem) -> None:
-        """Pass HiGHS's incumbent and dual bound, as NPV (HiGHS minimises the negated objective of a
-        maximisation), to the progress hook on each improving plan and on HiGHS's periodic interrupt
-        check."""
+        """Pass HiGHS's new incumbent (its column values) and its dual bound, as NPV (HiGHS minimises the
+        negated objective of a maximisation), to the progress hook on each improving plan; on HiGHS's
+        periodic interrupt check, the bound alone."""
         hook = self.progress
         assert hook is not None
         sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
@@ -200,11 +206,14 @@ class _HighsWithStart(pulp.HiGHS):
         def npv(value: float) -> float | None:
             return sign * value if math.isfinite(value) and abs(value) < highspy.kHighsInf else None
 
-        def on_event(event: highspy.HighsCallbackEvent) -> None:
-            hook(npv(event.data_out.objective_function_value), npv(event.data_out.mip_dual_bound))
+        def on_improving(event: highspy.HighsCallbackEvent) -> None:
+            hook(list(event.data_out.mip_solution), npv(event.data_out.mip_dual_bound))
 
-        lp.solverModel.cbMipImprovingSolution += on_event
-        lp.solverModel.cbMipInterrupt += on_event
+        def on_interrupt(event: highspy.HighsCallbackEvent) -> None:
+            hook(None, npv(event.data_out.mip_dual_bound))
+
+        lp.solverModel.cbMipImprovingSolution += on_improving
+        lp.solverModel.cbMipInterrupt += on_interrupt
 
 
 def _run_highs(
@@ -213,7 +222,7 @@ def _run_highs(
     time_limit: float | None,
     presolve: bool,
     start: bool,
-    progress: Callable[[float | None, float | None], None] | None = None,
+    progress: SolverProgress | None = None,
 ) -> RunResult:
     started = time.perf_counter()
     params: dict[str, object] = {"random_seed": options.seed}
@@ -334,7 +343,7 @@ def run_model(
     start: list[Hub] | None = None,
     solver: str | None = None,
     presolve: bool | None = None,
-    progress: Callable[[float | None, float | None], None] | None = None,
+    progress: SolverProgress | None = None,
 ) -> RunResult:
     """Solve a built model once with the chosen solver, reporting the solver's own outcome."""
     use_start = bool(start) and model.set_values_from_hubs(start or [])
@@ -415,11 +424,17 @@ class _Reporter:
         with contextlib.suppress(Exception):
             self.callback(Progress(phase, self.incumbent, bound_now, gap, now - self.started))
 
-    def solver_event(self, phase: str) -> Callable[[float | None, float | None], None]:
-        """A hook for a running solver: (objective, bound) in NPV terms, reported at most once a second
-        unless the incumbent improved."""
+    def solver_event(self, phase: str, plan_value: Callable[[list[float]], float | None]) -> SolverProgress:
+        """A hook for a running solver, reporting at most once a second unless the incumbent improved.
 
-        def hook(objective: float | None, bound: float | None) -> None:
+        The solver's own objective is not what is reported: `plan_value` turns its incumbent's column
+        values into the appraised NPV of the plan they encode (None if it breaks a rule), so that no
+        report promises more than the plan `solve` will return (HiGHS's objective can sit a pound or so
+        above the appraisal of its rounded binaries, and a plan within its tolerances can break a rule).
+        """
+
+        def hook(values: list[float] | None, bound: float | None) -> None:
+            objective = None if values is None else plan_value(values)
             improved = objective is not None and (self.incumbent is None or objective > self.incumbent)
             self(phase, objective, bound, force=improved)
 
@@ -436,6 +451,12 @@ def _hosts_of(hubs: list[Hub]) -> dict[str, set[str]]:
 
 def _npv(problem: Problem, hubs: list[Hub]) -> float:
     return appraise(problem, hubs).npv
+
+
+def _checked_npv(problem: Problem, model: ConsolidationModel, values: list[float]) -> float | None:
+    """The NPV of the plan a solver's column values encode, or None if that plan breaks a rule."""
+    hubs = model.hubs_from_solution(values)
+    return None if check_feasible(problem, hubs) else _npv(problem, hubs)
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
@@ -590,7 +611,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
             options,
             deadline.left(reserve=True),
             start=incumbent,
-            progress=report.solver_event("joint"),
+            progress=report.solver_event("joint", partial(_checked_npv, problem, model)),
         )
         stats.solve_seconds += run.seconds
         run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)

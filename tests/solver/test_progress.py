@@ -3,13 +3,19 @@ matches the returned plan, and a failing progress hook never costs the solve."""
 
 from __future__ import annotations
 
+import importlib
+from functools import partial
+
 import pytest
 
+from solver.appraisal import appraise, check_feasible
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint
 from solver.model import build_model
 from solver.problem import Progress, SolveOptions, Status
 from solver.solve import run_model, solve
+
+solve_module = importlib.import_module("solver.solve")  # the package re-exports the function as solver.solve
 
 
 def test_progress_reports_improve_monotonically_and_end_at_the_plan() -> None:
@@ -53,17 +59,21 @@ def test_a_failing_progress_hook_does_not_cost_the_solve() -> None:
     assert with_hook.npv == pytest.approx(without.npv, abs=0.01)
 
 
-def test_highs_reports_its_incumbent_and_bound_while_it_runs() -> None:
+def test_highs_reports_its_incumbents_plans_and_bound_while_it_runs() -> None:
     problem = generate_footprint(10, 6, 5, seed=0)
     model = build_model(problem)
     seen: list[tuple[float | None, float | None]] = []
-    run = run_model(
-        model,
-        SolveOptions(),
-        3.0,
-        start=greedy_plan(problem),
-        progress=lambda objective, bound: seen.append((objective, bound)),
-    )
+
+    def hook(values: list[float] | None, bound: float | None) -> None:
+        # An incumbent arrives as column values; the plan they encode is checked and appraised here.
+        if values is None:
+            seen.append((None, bound))
+            return
+        hubs = model.hubs_from_solution(values)
+        assert check_feasible(problem, hubs) == []
+        seen.append((appraise(problem, hubs).npv, bound))
+
+    run = run_model(model, SolveOptions(), 3.0, start=greedy_plan(problem), progress=hook)
     assert run.outcome in ("optimal", "feasible")
     assert seen, "HiGHS never called back"
     # In NPV terms (HiGHS minimises the negated NPV): the bound is above every incumbent it reports.
@@ -71,4 +81,40 @@ def test_highs_reports_its_incumbent_and_bound_while_it_runs() -> None:
     incumbents = [o for o, _ in seen if o is not None]
     assert bounds and incumbents
     assert min(bounds) >= max(incumbents) - 0.01
-    assert run.objective is not None and max(incumbents) == pytest.approx(run.objective, abs=0.01)
+    # The last incumbent reported is the plan HiGHS returns.
+    assert max(incumbents) == pytest.approx(appraise(problem, run.hubs).npv, abs=0.01)
+
+
+def test_a_solver_incumbent_is_reported_only_as_a_checked_appraised_plan() -> None:
+    """HiGHS's objective for an incumbent can sit above the appraisal of its rounded binaries, and a
+    plan within its tolerances can break a rule: a report must never promise more than `solve` returns."""
+    problem = generate_footprint(10, 6, 5, seed=0)
+    model = build_model(problem)
+    reports: list[Progress] = []
+    reporter = solve_module._Reporter(SolveOptions(on_progress=reports.append))
+    hook = reporter.solver_event("joint", partial(solve_module._checked_npv, problem, model))
+    plan = greedy_plan(problem)
+    assert plan and model.set_values_from_hubs(plan)
+    values = [var.varValue or 0.0 for var in model.variables]
+
+    hook(values, 1e9)
+    assert reports[-1].phase == "joint"
+    assert reports[-1].incumbent == pytest.approx(appraise(problem, plan).npv, abs=1e-6)
+
+    # The same plan with one member also joining a second hub for the same function: rule 1 is broken,
+    # so nothing is announced, whatever its objective would be.
+    member = plan[0].members[0]
+    other = next(
+        var
+        for (f, o, h, _), var in model.join.items()
+        if f == member.function and o == member.organisation and h != member.host
+    )
+    values[next(i for i, var in enumerate(model.variables) if var is other)] = 1.0  # `==` builds a row
+    assert check_feasible(problem, model.hubs_from_solution(values))
+    count = len(reports)
+    hook(values, 1e9)
+    assert len(reports) == count
+    reporter.INTERVAL = 0.0  # no throttling in this test
+    hook(None, 5e8)  # HiGHS's periodic report: a better bound alone, the incumbent unchanged
+    assert reports[-1].bound == 5e8
+    assert reports[-1].incumbent == pytest.approx(appraise(problem, plan).npv, abs=1e-6)
