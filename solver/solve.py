@@ -57,6 +57,9 @@ HIGHS_PRESOLVE = False
 # reports its bound) and its dual bound in NPV terms (None while it has none).
 SolverProgress = Callable[[list[float] | None, float | None], None]
 
+# Share of the time for the integral variant of the aggregated relaxation's bound.
+INTEGRAL_BOUND_SHARE = 0.1
+
 # Time for each restricted model of the host search (`_neighbourhood_search`).
 TRIAL_SECONDS = 1.0
 
@@ -486,7 +489,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     relaxation_bound, relaxation_hosts = upper_bound_and_hosts(
         problem,
         time_limit=None if left is None else max(0.5, 0.1 * left),
-        mip_seconds=0.0 if left is None else 0.1 * left,
+        mip_seconds=0.0 if left is None else INTEGRAL_BOUND_SHARE * left,
     )
     if relaxation_bound is not None and relaxation_bound < incumbent_npv - PENNY:
         notes.append("the relaxation's bound fell below a known plan; not trusted")
