@@ -73,3 +73,22 @@ def test_inserted_lines_keep_their_order_values_and_upload(
     assert stored[0].created_at == stored[0].updated_at
     if sqlite:  # the bigger page cache was for the bulk insert only
         assert db_session.execute(text("PRAGMA cache_size")).scalar() == cache_before
+
+
+def test_text_with_copy_escapes_and_no_upload_is_stored_as_given(
+    client: TestClient, db_session: Session
+) -> None:
+    # bulk_upsert leaves the year's format to its callers; the insert must store any text exactly
+    # (COPY's text format gives a backslash, tab, newline and carriage return a meaning)
+    make_footprint(client, FP)
+    make_organisation(client, FP, "RMC")
+    footprint = get_footprint(db_session, FP)
+    years = ["1\\t2\t3", "a\nb\r\\", "\\N", "2017/18"]
+    lines = [CostLineInput("RMC", FUNCTIONS[0], year, 100, 0, Decimal("1.25")) for year in years]
+
+    assert bulk_upsert(db_session, footprint, lines).inserted == len(years)
+
+    stored = db_session.execute(
+        select(CostLine.financial_year, CostLine.upload_id).order_by(CostLine.id).limit(len(years))
+    ).all()
+    assert [tuple(r) for r in stored] == [(year, None) for year in years]
