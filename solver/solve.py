@@ -57,6 +57,9 @@ HIGHS_PRESOLVE = False
 # reports its bound) and its dual bound in NPV terms (None while it has none).
 SolverProgress = Callable[[list[float] | None, float | None], None]
 
+# Share of the time for solving each function alone (step 2 of the algorithm in solver/README.md).
+PER_FUNCTION_SHARE = 0.3
+
 # Share of the time for the integral variant of the aggregated relaxation's bound.
 INTEGRAL_BOUND_SHARE = 0.1
 
@@ -506,14 +509,31 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     # a handful of org-functions it only costs time, so it is skipped there.
     decompose = not problem.board_acceptability or len(problem.organisations) * len(problem.functions) <= 40
     subs: dict[str, ConsolidationModel] = {}
-    for f in problem.functions if decompose else []:
+    # The functions alone share a part of the time. Building a model cannot be interrupted and HiGHS
+    # gets at least half a second a model, so once the remaining functions, at the slowest one's pace so
+    # far, would not fit in what is left of that part, they are not tried: without all of them there is
+    # no bound, and their plans alone are rarely worth the time.
+    left = deadline.left(reserve=True)
+    phase_end = None if left is None else time.perf_counter() + PER_FUNCTION_SHARE * left
+    slowest = 0.0
+    for done, f in enumerate(problem.functions if decompose else []):
+        remaining = len(problem.functions) - done
+        if phase_end is not None and time.perf_counter() + slowest * remaining > phase_end:
+            notes.append(
+                f"{remaining} of {len(problem.functions)} functions not solved alone in the time allowed"
+            )
+            all_proven = False
+            bounds.update({g: math.inf for g in problem.functions if g not in bounds})
+            break
+        started = time.perf_counter()
         sub = build_model(problem, functions=[f], board=False, name=f"function_{f}")
         subs[f] = sub
         stats.build_seconds += sub.build_seconds
-        left = deadline.left()
-        # Each function alone gets a share of the time: its bound stays valid if it stops early.
-        run = run_model(sub, options, None if left is None else left * 0.3 / len(problem.functions))
+        # Each function alone gets its share of the time: its bound stays valid if it stops early.
+        share = None if phase_end is None else (phase_end - time.perf_counter()) / remaining
+        run = run_model(sub, options, share)
         stats.solve_seconds += run.seconds
+        slowest = max(slowest, time.perf_counter() - started)
         if run.outcome == "infeasible" and not sub.infeasible_reasons:
             # Never believed without a second opinion (and doing nothing is feasible for f alone unless
             # a lock forces a move): re-solve with the other solver.

@@ -50,3 +50,18 @@ def test_a_large_footprint_is_answered_within_its_time_limit_and_never_below_gre
     assert plan.stats is not None and plan.stats.relative_gap is not None and plan.stats.relative_gap > 0
     assert plan.npv is not None and plan.npv >= greedy_npv - 0.01
     assert check_feasible(problem, plan.hubs) == []
+
+
+def test_without_board_acceptability_the_functions_alone_stay_within_the_time_limit() -> None:
+    """Without the board rule each function is first solved alone; on 30 x 11 x 5 that is eleven model
+    builds and HiGHS runs, which once took 15 s of a 10 s limit (builds cannot be interrupted)."""
+    problem = generate_footprint(30, 11, 5, seed=0, board_acceptability=False)
+    greedy_npv = appraise(problem, greedy_plan(problem) or []).npv
+    started = time.perf_counter()
+    plan = solve(problem, SolveOptions(time_limit=8.0))
+    wall = time.perf_counter() - started
+    assert wall < 8.0 + 2.5, wall
+    assert plan.stats is not None and "functions not solved alone in the time allowed" in plan.stats.message
+    assert plan.status is Status.FEASIBLE
+    assert plan.npv is not None and plan.npv >= greedy_npv - 0.01
+    assert check_feasible(problem, plan.hubs) == []
