@@ -425,7 +425,7 @@ def _sqlite_bulk_cache(connection: Connection) -> Iterator[Any]:
     """A driver cursor on the SQLite connection with a page cache big enough for a bulk write.
 
     SQLite's default cache is 2 MB: a 100,000-line insert spills its pages to the WAL and reads them
-    back again while the indexes are filled in, which cost about a quarter of the insert. The cache
+    back again while the indexes are filled in, which cost about a fifth of the insert. The cache
     grows only as pages are used, and goes back to its size afterwards (the pages written stay in
     memory until the commit, as they would have).
     """
