@@ -11,7 +11,7 @@ import pytest
 from solver.appraisal import appraise, check_feasible
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint
-from solver.problem import SolveOptions, SolverStats, Status
+from solver.problem import Lock, LockKind, SolveOptions, SolverStats, Status
 from solver.solve import solve
 
 solve_module = importlib.import_module("solver.solve")  # the package re-exports the function as solver.solve
@@ -65,3 +65,28 @@ def test_without_board_acceptability_the_functions_alone_stay_within_the_time_li
     assert plan.status is Status.FEASIBLE
     assert plan.npv is not None and plan.npv >= greedy_npv - 0.01
     assert check_feasible(problem, plan.hubs) == []
+
+
+@pytest.mark.parametrize("kind", [LockKind.MUST_JOIN, LockKind.MUST_HOST])
+def test_a_lock_that_forces_a_move_on_a_large_footprint_gets_a_plan(kind: LockKind) -> None:
+    """With board acceptability on, a forced move alone is never acceptable, so the greedy recipe finds
+    no plan; the joint model is too large to solve in the time. The plan is built around the lock in a
+    small restricted model (this run used to end in `error`)."""
+    problem = generate_footprint(30, 11, 5, seed=1)
+    org, function = problem.organisations[3], problem.functions[0]
+    problem.locks.append(Lock(kind, org, function))
+    assert greedy_plan(problem) is None
+    started = time.perf_counter()
+    plan = solve(problem, SolveOptions(time_limit=10.0))
+    wall = time.perf_counter() - started
+    assert plan.status is Status.FEASIBLE, plan.stats
+    assert check_feasible(problem, plan.hubs) == []
+    served = [
+        hub
+        for hub in plan.hubs
+        if hub.function == function
+        and (hub.host == org or (kind is LockKind.MUST_JOIN and org in {m.organisation for m in hub.members}))
+    ]
+    assert served
+    assert plan.npv is not None and plan.npv > 0
+    assert wall < 10.0 + 2.5, wall
