@@ -271,6 +271,9 @@ class ConsolidationModel:
     # Every column, in a fixed order. PuLP's `prob.variables()` re-walks every row on each call (0.6 s
     # on 30 x 11 x 5, and a solve through PuLP calls it several times); the model knows its columns.
     variables: list[pulp.LpVariable] = field(default_factory=list)
+    # (join key, its position in `variables`), made on first use: a solver's incumbents arrive as values
+    # in column order, sometimes several a second.
+    _join_positions: list[tuple[tuple[str, str, str, int], int]] | None = field(default=None, repr=False)
 
     @property
     def binaries(self) -> list[pulp.LpVariable]:
@@ -282,8 +285,10 @@ class ConsolidationModel:
         if values is None:
             chosen = [key for key, var in self.join.items() if (var.varValue or 0.0) > 0.5]
         else:
-            position = {var.name: i for i, var in enumerate(self.variables)}
-            chosen = [key for key, var in self.join.items() if values[position[var.name]] > 0.5]
+            if self._join_positions is None:
+                position = {var.name: i for i, var in enumerate(self.variables)}
+                self._join_positions = [(key, position[var.name]) for key, var in self.join.items()]
+            chosen = [key for key, i in self._join_positions if values[i] > 0.5]
         members: dict[tuple[str, str], list[Move]] = defaultdict(list)
         for f, o, h, tau in chosen:
             members[(f, h)].append(Move(o, f, h, tau))

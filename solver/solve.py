@@ -25,7 +25,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import highspy
 import numpy as np
@@ -60,6 +59,8 @@ SolverProgress = Callable[[list[float] | None, float | None], None]
 # How many of the biggest hosts a must_join organisation may join in the plan built around locks: with
 # three, 30 x 11 x 5 found no plan in 3 s (seeds 0-2), with one it did in 2.5-3.5 s.
 LOCK_HOST_CHOICES = 1
+# The plan built around locks when the caller set no time limit.
+LOCK_PLAN_SECONDS = 30.0
 
 # Share of the time for solving each function alone (step 2 of the algorithm in solver/README.md).
 PER_FUNCTION_SHARE = 0.3
@@ -444,7 +445,12 @@ class _Reporter:
         """
 
         def hook(values: list[float] | None, bound: float | None) -> None:
-            objective = None if values is None else plan_value(values)
+            objective = None
+            if values is not None:
+                # Inside HiGHS's callback an exception would stop the solve with an error: a plan that
+                # cannot be checked is simply not reported.
+                with contextlib.suppress(Exception):
+                    objective = plan_value(values)
             improved = objective is not None and (self.incumbent is None or objective > self.incumbent)
             self(phase, objective, bound, force=improved)
 
@@ -463,10 +469,26 @@ def _npv(problem: Problem, hubs: list[Hub]) -> float:
     return appraise(problem, hubs).npv
 
 
-def _checked_npv(problem: Problem, model: ConsolidationModel, values: list[float]) -> float | None:
-    """The NPV of the plan a solver's column values encode, or None if that plan breaks a rule."""
-    hubs = model.hubs_from_solution(values)
-    return None if check_feasible(problem, hubs) else _npv(problem, hubs)
+class _CheckedIncumbents:
+    """The plans a running solver hands over as incumbents (column values), each checked and appraised;
+    the best one is kept, so that what was reported can be returned even if the solver's final plan
+    breaks a rule or is replaced by a re-solve."""
+
+    def __init__(self, problem: Problem, model: ConsolidationModel) -> None:
+        self.problem = problem
+        self.model = model
+        self.hubs: list[Hub] | None = None
+        self.npv = -math.inf
+
+    def __call__(self, values: list[float]) -> float | None:
+        """The NPV of the plan `values` encode, or None if that plan breaks a rule."""
+        hubs = self.model.hubs_from_solution(values)
+        if check_feasible(self.problem, hubs):
+            return None
+        npv = _npv(self.problem, hubs)
+        if npv > self.npv:
+            self.hubs, self.npv = hubs, npv
+        return npv
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
@@ -522,9 +544,13 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     left = deadline.left(reserve=True)
     phase_end = None if left is None else time.perf_counter() + PER_FUNCTION_SHARE * left
     slowest = 0.0
-    for done, f in enumerate(problem.functions if decompose else []):
+    # Functions with a forced move come first and are never skipped: alone, they are what can prove that
+    # no plan serves the locks, which the joint model cannot do in time on a large footprint.
+    order = sorted(problem.functions, key=lambda g: not _has_forced_moves(problem, g))
+    for done, f in enumerate(order if decompose else []):
         remaining = len(problem.functions) - done
-        if phase_end is not None and time.perf_counter() + slowest * remaining > phase_end:
+        forced = _has_forced_moves(problem, f)
+        if not forced and phase_end is not None and time.perf_counter() + slowest * remaining > phase_end:
             notes.append(
                 f"{remaining} of {len(problem.functions)} functions not solved alone in the time allowed"
             )
@@ -634,14 +660,16 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         )
 
     # --- 4. the joint model ------------------------------------------------------------------------
+    checked: _CheckedIncumbents | None = None
     if joint:
         assert model is not None
+        checked = _CheckedIncumbents(problem, model)
         run = run_model(
             model,
             options,
             deadline.left(reserve=True),
             start=incumbent,
-            progress=report.solver_event("joint", partial(_checked_npv, problem, model)),
+            progress=report.solver_event("joint", checked),
         )
         stats.solve_seconds += run.seconds
         run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)
@@ -669,6 +697,10 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
             )
     elif joint and run.outcome in ("optimal", "feasible"):
         notes.append("the solver's plan broke a rule: " + "; ".join(check_feasible(problem, run.hubs)[:3]))
+    if checked is not None and checked.hubs is not None and checked.npv > best_npv + PENNY:
+        # An incumbent reported while the solver ran beats what it ended with (its final plan broke a
+        # rule, or a re-solve replaced it): never return less than was reported.
+        best, best_npv = checked.hubs, checked.npv
     if best is None:
         # No plan known (forced moves, no solution within the time limit).
         stats.message = "; ".join([*notes, f"no feasible plan found: {run.message}"])
@@ -715,6 +747,8 @@ def _restricted(
     never a bound), or None when it found none that passes `check_feasible`."""
     restricted = build_model(problem, hosts_only=hosts, name="restricted")
     stats.build_seconds += restricted.build_seconds
+    if restricted.infeasible_reasons:
+        return None  # e.g. a lock no plan with only these hosts can serve: not worth the solver's time
     trial = run_model(restricted, options, time_limit, start=start)
     stats.solve_seconds += trial.seconds
     if trial.outcome in ("optimal", "feasible") and not check_feasible(problem, trial.hubs):
@@ -749,7 +783,9 @@ def _plan_around_locks(
         joinable.sort(key=lambda h: -problem.c(h, lock.function))
         hosts.setdefault(lock.function, set()).update(joinable[:LOCK_HOST_CHOICES])
     left = deadline.left(reserve=True)
-    trial = _restricted(problem, options, hosts, None, None if left is None else max(1.0, 0.4 * left), stats)
+    # Without a time limit, a first plan still need not be proven optimal: the joint model follows.
+    share = LOCK_PLAN_SECONDS if left is None else max(1.0, 0.4 * left)
+    trial = _restricted(problem, options, hosts, None, share, stats)
     return None if trial is None else trial[0]
 
 
@@ -945,7 +981,19 @@ def _infeasible(
         return _finish(problem, Status.FEASIBLE, [], stats)
     conflicts: list[str] = []
     reasons: list[str] = []
+    forced = [f for f in problem.functions if _has_forced_moves(problem, f)]
     for family in FAMILIES:
+        # Two cheap answers before the joint model (about 5 s to build on 30 x 11 x 5, and CBC after):
+        # a greedy plan that meets every rule but this family's proves the family conflicts; a function
+        # with a forced move that is infeasible alone without the family (and without board
+        # acceptability: a relaxation of the whole) proves it does not.
+        relaxed_problem = _relaxed(problem, family)
+        quick = greedy_plan(relaxed_problem)
+        if quick is not None and not check_feasible(relaxed_problem, quick):
+            conflicts.append(family)
+            continue
+        if any(_infeasible_alone(problem, f, family, options, deadline, stats) for f in forced):
+            continue
         relaxed = build_model(problem, relax=frozenset({family}))
         stats.build_seconds += relaxed.build_seconds
         if relaxed.infeasible_reasons:
@@ -963,6 +1011,48 @@ def _infeasible(
     reasons = sorted(set(reasons + full.infeasible_reasons))
     stats.message = "; ".join([*notes, *reasons, "infeasible: conflicting families " + ", ".join(conflicts)])
     return Plan(status=Status.INFEASIBLE, conflicts=conflicts, stats=stats)
+
+
+def _relaxed(problem: Problem, family: str) -> Problem:
+    """`problem` without one constraint family, as `build_model(..., relax={family})` drops it."""
+    none = [None] * problem.years
+    if family == "budget":
+        return replace(problem, budget=list(none))
+    if family == "pace":
+        return replace(problem, pace=list(none))
+    if family == "workforce":
+        return replace(problem, workforce=list(none))
+    if family == "capacity":
+        uncapped = {f: replace(a, capacity_multiple=None) for f, a in problem.assumptions.items()}
+        return replace(problem, host_capacity={}, assumptions=uncapped)
+    if family == "locks":
+        return replace(problem, locks=[])
+    if family == "board":
+        return replace(problem, board_acceptability=False)
+    raise ValueError(f"unknown constraint family {family!r}")
+
+
+def _infeasible_alone(
+    problem: Problem,
+    function: str,
+    family: str,
+    options: SolveOptions,
+    deadline: _Deadline,
+    stats: SolverStats,
+) -> bool:
+    """True when `function` alone, without `family` and without board acceptability, has no plan: both
+    solvers must say so (an "infeasible" is never taken from one solver's word)."""
+    alone = build_model(problem, functions=[function], board=False, relax=frozenset({family}), name="alone")
+    stats.build_seconds += alone.build_seconds
+    if alone.infeasible_reasons:
+        return True
+    alone.prob.setObjective(pulp.LpAffineExpression())  # any plan will do
+    for solver in ("highs", "cbc"):
+        run = run_model(alone, options, deadline.left(), solver=solver)
+        stats.solve_seconds += run.seconds
+        if run.outcome != "infeasible":
+            return False
+    return True
 
 
 def _finish(problem: Problem, status: Status, hubs: list[Hub], stats: SolverStats) -> Plan:

@@ -4,7 +4,6 @@ matches the returned plan, and a failing progress hook never costs the solve."""
 from __future__ import annotations
 
 import importlib
-from functools import partial
 
 import pytest
 
@@ -63,6 +62,7 @@ def test_highs_reports_its_incumbents_plans_and_bound_while_it_runs() -> None:
     problem = generate_footprint(10, 6, 5, seed=0)
     model = build_model(problem)
     seen: list[tuple[float | None, float | None]] = []
+    broken: list[list[str]] = []  # asserted after the run: an exception inside HiGHS's callback stops it
 
     def hook(values: list[float] | None, bound: float | None) -> None:
         # An incumbent arrives as column values; the plan they encode is checked and appraised here.
@@ -70,12 +70,13 @@ def test_highs_reports_its_incumbents_plans_and_bound_while_it_runs() -> None:
             seen.append((None, bound))
             return
         hubs = model.hubs_from_solution(values)
-        assert check_feasible(problem, hubs) == []
+        broken.append(check_feasible(problem, hubs))
         seen.append((appraise(problem, hubs).npv, bound))
 
     run = run_model(model, SolveOptions(), 3.0, start=greedy_plan(problem), progress=hook)
     assert run.outcome in ("optimal", "feasible")
     assert seen, "HiGHS never called back"
+    assert all(problems == [] for problems in broken), broken
     # In NPV terms (HiGHS minimises the negated NPV): the bound is above every incumbent it reports.
     bounds = [b for _, b in seen if b is not None]
     incumbents = [o for o, _ in seen if o is not None]
@@ -92,12 +93,14 @@ def test_a_solver_incumbent_is_reported_only_as_a_checked_appraised_plan() -> No
     model = build_model(problem)
     reports: list[Progress] = []
     reporter = solve_module._Reporter(SolveOptions(on_progress=reports.append))
-    hook = reporter.solver_event("joint", partial(solve_module._checked_npv, problem, model))
+    checked = solve_module._CheckedIncumbents(problem, model)
+    hook = reporter.solver_event("joint", checked)
     plan = greedy_plan(problem)
     assert plan and model.set_values_from_hubs(plan)
     values = [var.varValue or 0.0 for var in model.variables]
 
     hook(values, 1e9)
+    plan_hubs = model.hubs_from_solution(values)
     assert reports[-1].phase == "joint"
     assert reports[-1].incumbent == pytest.approx(appraise(problem, plan).npv, abs=1e-6)
 
@@ -118,3 +121,10 @@ def test_a_solver_incumbent_is_reported_only_as_a_checked_appraised_plan() -> No
     hook(None, 5e8)  # HiGHS's periodic report: a better bound alone, the incumbent unchanged
     assert reports[-1].bound == 5e8
     assert reports[-1].incumbent == pytest.approx(appraise(problem, plan).npv, abs=1e-6)
+    # The best checked plan is kept for `solve` to return, not the rule-breaking one announced after it.
+    assert checked.hubs == plan_hubs and checked.npv == pytest.approx(appraise(problem, plan).npv, abs=1e-6)
+
+    # A check that fails (here: values too short for the model) is not reported and does not raise into
+    # the solver, whose callback it runs in.
+    hook(values[:3], 1e9)
+    assert len(reports) == count + 1
