@@ -91,7 +91,7 @@ def _forced_moves(problem: Problem, hubs: list[Hub]) -> list[Hub] | None:
     """Serve must_host and must_join locks with the cheapest feasible move; None if impossible."""
     for lock in problem.locks:
         f, org = lock.function, lock.organisation
-        if org is None or lock.kind not in (LockKind.MUST_HOST, LockKind.MUST_JOIN):
+        if org is None or not lock.forces_a_move:
             continue
         in_a_hub = any(
             hub.function == f and (hub.host == org or any(m.organisation == org for m in hub.members))

@@ -24,7 +24,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulp
 
@@ -34,6 +34,25 @@ FAMILIES = ("budget", "pace", "workforce", "capacity", "locks", "board")
 # The top of each tier's volume interval is strict; costs are pounds (and pence), so a penny below the
 # next tier's minimum is the largest volume still in the tier.
 TIER_EPSILON = 0.01
+
+
+def relaxed(problem: Problem, family: str) -> Problem:
+    """`problem` without one constraint family (FAMILIES), for the infeasibility diagnosis."""
+    none = [None] * problem.years
+    if family == "budget":
+        return replace(problem, budget=list(none))
+    if family == "pace":
+        return replace(problem, pace=list(none))
+    if family == "workforce":
+        return replace(problem, workforce=list(none))
+    if family == "capacity":
+        uncapped = {f: replace(a, capacity_multiple=None) for f, a in problem.assumptions.items()}
+        return replace(problem, host_capacity={}, assumptions=uncapped)
+    if family == "locks":
+        return replace(problem, locks=[])
+    if family == "board":
+        return replace(problem, board_acceptability=False)
+    raise ValueError(f"unknown constraint family {family!r}")
 
 
 def discount_factors(problem: Problem) -> list[float]:
@@ -101,11 +120,8 @@ def compatible(problem: Problem, org: str, host: str, function: str) -> bool:
     return problem.group(org, function) == problem.group(host, function)
 
 
-def function_candidates(
-    problem: Problem, function: str, relax: frozenset[str] = frozenset()
-) -> FunctionCandidates:
+def function_candidates(problem: Problem, function: str) -> FunctionCandidates:
     f = function
-    use_locks = "locks" not in relax
     eligible = [o for o in problem.organisations if problem.c(o, f) > 0]
     keep_in_house: set[str] = set()
     may_not_host: set[str] = set()
@@ -113,23 +129,22 @@ def function_candidates(
     must_host: set[str] = set()
     first_year = {o: 1 for o in eligible}
     impossible: list[str] = []
-    if use_locks:
-        for lock in problem.locks:
-            if lock.function != f:
-                continue
-            org = lock.organisation
-            if lock.kind is LockKind.KEEP_IN_HOUSE and org is not None:
-                keep_in_house.add(org)
-            elif lock.kind is LockKind.MAY_NOT_HOST and org is not None:
-                may_not_host.add(org)
-            elif lock.kind is LockKind.MUST_JOIN and org is not None:
-                must_join.add(org)
-            elif lock.kind is LockKind.MUST_HOST and org is not None:
-                must_host.add(org)
-            elif lock.kind is LockKind.NOT_BEFORE_YEAR and lock.year is not None:
-                for o in eligible if org is None else [org]:
-                    if o in first_year:
-                        first_year[o] = max(first_year[o], lock.year)
+    for lock in problem.locks:
+        if lock.function != f:
+            continue
+        org = lock.organisation
+        if lock.kind is LockKind.KEEP_IN_HOUSE and org is not None:
+            keep_in_house.add(org)
+        elif lock.kind is LockKind.MAY_NOT_HOST and org is not None:
+            may_not_host.add(org)
+        elif lock.kind is LockKind.MUST_JOIN and org is not None:
+            must_join.add(org)
+        elif lock.kind is LockKind.MUST_HOST and org is not None:
+            must_host.add(org)
+        elif lock.kind is LockKind.NOT_BEFORE_YEAR and lock.year is not None:
+            for o in eligible if org is None else [org]:
+                if o in first_year:
+                    first_year[o] = max(first_year[o], lock.year)
     for o in sorted(must_join | must_host):
         if problem.c(o, f) <= 0:
             impossible.append(f"{o} has no {f} cost, so it can neither join nor host")
@@ -137,7 +152,7 @@ def function_candidates(
         impossible.append(f"{o} must host and may not host {f}")
     capacity = {}
     for h in eligible:
-        capacity[h] = math.inf if "capacity" in relax else host_capacity(problem, h, f)
+        capacity[h] = host_capacity(problem, h, f)
     members_of: dict[str, list[str]] = {}
     for h in eligible:
         if h in may_not_host:
@@ -267,7 +282,6 @@ class ConsolidationModel:
     function_value: dict[str, pulp.LpAffineExpression]  # f -> its discounted net cash
     infeasible_reasons: list[str]  # found while building: no plan can satisfy these
     build_seconds: float = 0.0
-    relax: frozenset[str] = field(default_factory=frozenset)
     # Every column, in a fixed order. PuLP's `prob.variables()` re-walks every row on each call (0.6 s
     # on 30 x 11 x 5, and a solve through PuLP calls it several times); the model knows its columns.
     variables: list[pulp.LpVariable] = field(default_factory=list)
@@ -379,7 +393,6 @@ def build_model(
     problem: Problem,
     *,
     functions: list[str] | None = None,
-    relax: frozenset[str] = frozenset(),
     board: bool = True,
     function_bounds: dict[str, float] | None = None,
     hosts_only: dict[str, set[str]] | None = None,
@@ -388,9 +401,9 @@ def build_model(
 ) -> ConsolidationModel:
     """Build the MILP for `functions` (default all).
 
-    `relax` drops whole constraint families (FAMILIES), for the infeasibility diagnosis. `board=False`
-    drops board acceptability (a relaxation used by the per-function decomposition). `function_bounds`
-    adds the valid inequality "function f's discounted net cash <= bound" (bounds proven by solving f
+    `board=False` drops board acceptability (a relaxation used by the per-function decomposition; to
+    drop a whole constraint family, build from `relaxed(problem, family)`). `function_bounds` adds the
+    valid inequality "function f's discounted net cash <= bound" (bounds proven by solving f
     alone under the same per-year limits). `hosts_only` restricts the hosts per function (a heuristic
     for warm starts: its optimum is a feasible plan, not a bound). `strengthen=False` gives the plain
     (direct) formulation: no board reductions, no cover or tier-monotonicity inequalities; the tests
@@ -430,7 +443,7 @@ def build_model(
     reasons: list[str] = []
 
     for f in functions:
-        candidates[f] = function_candidates(problem, f, relax)
+        candidates[f] = function_candidates(problem, f)
         if hosts_only is not None:
             # A restricted model (a heuristic): only these hosts may open hubs. Its plans are plans of
             # the full problem, never a bound on it.
@@ -438,13 +451,7 @@ def build_model(
             allowed = hosts_only.get(f, set())
             cand.members_of = {h: ms for h, ms in cand.members_of.items() if h in allowed}
             cand.refresh(problem)
-    if (
-        strengthen
-        and board
-        and problem.board_acceptability
-        and "board" not in relax
-        and len(functions) == len(problem.functions)
-    ):
+    if strengthen and board and problem.board_acceptability and len(functions) == len(problem.functions):
         reduce_for_board(problem, candidates)
     for fi, f in enumerate(functions):
         cand = candidates[f]
@@ -550,16 +557,16 @@ def build_model(
 
     for t in range(1, years + 1):
         limit = problem.budget[t - 1]
-        if "budget" not in relax and limit is not None and spend[t]:
+        if limit is not None and spend[t]:
             add(spend[t], LE, limit)
         pace = problem.pace[t - 1]
-        if "pace" not in relax and pace is not None and moves[t]:
+        if pace is not None and moves[t]:
             add(moves[t], LE, float(pace))
         workforce = problem.workforce[t - 1]
-        if "workforce" not in relax and workforce is not None and wte_saved[t]:
+        if workforce is not None and wte_saved[t]:
             released = [*wte_saved[t], *((v, -c) for v, c in wte_saved.get(t - 1, []))]
             add(released, LE, workforce)
-    if board and problem.board_acceptability and "board" not in relax:
+    if board and problem.board_acceptability:
         for org in problem.organisations:
             if attributed.get(org):
                 add_summed(attributed[org], GE, -problem.theta)
@@ -580,7 +587,6 @@ def build_model(
         volume=volume,
         function_value=function_value,
         infeasible_reasons=reasons,
-        relax=relax,
         variables=[*opens.values(), *join.values(), *tier.values(), *volume.values(), *share.values()],
     )
     model.build_seconds = time.perf_counter() - started

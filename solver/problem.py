@@ -58,6 +58,11 @@ class Lock:
     function: str
     year: int | None = None  # only for not_before_year
 
+    @property
+    def forces_a_move(self) -> bool:
+        """must_join and must_host: without them, doing nothing is always a feasible plan."""
+        return self.kind in (LockKind.MUST_JOIN, LockKind.MUST_HOST)
+
 
 @dataclass
 class Problem:

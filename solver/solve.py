@@ -33,11 +33,10 @@ import pulp
 from solver.appraisal import appraise, check_feasible
 from solver.bounds import upper_bound_and_hosts
 from solver.greedy import greedy_plan
-from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates
+from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates, relaxed
 from solver.problem import (
     BindingConstraint,
     Hub,
-    LockKind,
     Plan,
     Problem,
     Progress,
@@ -382,7 +381,7 @@ def run_model(
 
 def forced_moves(problem: Problem) -> bool:
     """True when a lock forces a move; otherwise doing nothing is feasible."""
-    return any(lock.kind in (LockKind.MUST_JOIN, LockKind.MUST_HOST) for lock in problem.locks)
+    return any(lock.forces_a_move for lock in problem.locks)
 
 
 class _Deadline:
@@ -546,11 +545,12 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     slowest = 0.0
     # Functions with a forced move come first and are never skipped: alone, they are what can prove that
     # no plan serves the locks, which the joint model cannot do in time on a large footprint.
-    order = sorted(problem.functions, key=lambda g: not _has_forced_moves(problem, g))
+    forced = _forced_functions(problem)
+    order = sorted(problem.functions, key=lambda g: g not in forced)
     for done, f in enumerate(order if decompose else []):
         remaining = len(problem.functions) - done
-        forced = _has_forced_moves(problem, f)
-        if not forced and phase_end is not None and time.perf_counter() + slowest * remaining > phase_end:
+        out_of_time = phase_end is not None and time.perf_counter() + slowest * remaining > phase_end
+        if out_of_time and f not in forced:
             notes.append(
                 f"{remaining} of {len(problem.functions)} functions not solved alone in the time allowed"
             )
@@ -768,12 +768,12 @@ def _plan_around_locks(
     the biggest hosts it could join, in a small restricted model that carries the locks."""
     free = replace(
         problem,
-        locks=[lock for lock in problem.locks if lock.kind not in (LockKind.MUST_JOIN, LockKind.MUST_HOST)],
+        locks=[lock for lock in problem.locks if not lock.forces_a_move],
     )
     hosts = _hosts_of(greedy_plan(free) or [])
     for lock in problem.locks:
         org = lock.organisation
-        if lock.kind not in (LockKind.MUST_JOIN, LockKind.MUST_HOST) or org is None:
+        if not lock.forces_a_move or org is None:
             continue
         for f in problem.functions:
             if problem.c(org, f) > 0:
@@ -917,11 +917,9 @@ def _lp_relaxation(
     return favoured, bound
 
 
-def _has_forced_moves(problem: Problem, function: str) -> bool:
-    return any(
-        lock.function == function and lock.kind in (LockKind.MUST_JOIN, LockKind.MUST_HOST)
-        for lock in problem.locks
-    )
+def _forced_functions(problem: Problem) -> set[str]:
+    """The functions in which a lock forces a move."""
+    return {lock.function for lock in problem.locks if lock.forces_a_move}
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -981,26 +979,26 @@ def _infeasible(
         return _finish(problem, Status.FEASIBLE, [], stats)
     conflicts: list[str] = []
     reasons: list[str] = []
-    forced = [f for f in problem.functions if _has_forced_moves(problem, f)]
+    forced = _forced_functions(problem)
     for family in FAMILIES:
         # Two cheap answers before the joint model (about 5 s to build on 30 x 11 x 5, and CBC after):
         # a greedy plan that meets every rule but this family's proves the family conflicts; a function
         # with a forced move that is infeasible alone without the family (and without board
         # acceptability: a relaxation of the whole) proves it does not.
-        relaxed_problem = _relaxed(problem, family)
+        relaxed_problem = relaxed(problem, family)
         quick = greedy_plan(relaxed_problem)
         if quick is not None and not check_feasible(relaxed_problem, quick):
             conflicts.append(family)
             continue
-        if any(_infeasible_alone(problem, f, family, options, deadline, stats) for f in forced):
+        if any(_infeasible_alone(relaxed_problem, f, options, deadline, stats) for f in forced):
             continue
-        relaxed = build_model(problem, relax=frozenset({family}))
-        stats.build_seconds += relaxed.build_seconds
-        if relaxed.infeasible_reasons:
-            reasons += relaxed.infeasible_reasons
+        relaxed_model = build_model(relaxed_problem)
+        stats.build_seconds += relaxed_model.build_seconds
+        if relaxed_model.infeasible_reasons:
+            reasons += relaxed_model.infeasible_reasons
             continue
-        relaxed.prob.setObjective(pulp.LpAffineExpression())  # any feasible plan will do
-        run = run_model(relaxed, options, deadline.left(), solver="cbc")
+        relaxed_model.prob.setObjective(pulp.LpAffineExpression())  # any feasible plan will do
+        run = run_model(relaxed_model, options, deadline.left(), solver="cbc")
         stats.solve_seconds += run.seconds
         if run.outcome in ("optimal", "feasible"):
             conflicts.append(family)
@@ -1013,36 +1011,12 @@ def _infeasible(
     return Plan(status=Status.INFEASIBLE, conflicts=conflicts, stats=stats)
 
 
-def _relaxed(problem: Problem, family: str) -> Problem:
-    """`problem` without one constraint family, as `build_model(..., relax={family})` drops it."""
-    none = [None] * problem.years
-    if family == "budget":
-        return replace(problem, budget=list(none))
-    if family == "pace":
-        return replace(problem, pace=list(none))
-    if family == "workforce":
-        return replace(problem, workforce=list(none))
-    if family == "capacity":
-        uncapped = {f: replace(a, capacity_multiple=None) for f, a in problem.assumptions.items()}
-        return replace(problem, host_capacity={}, assumptions=uncapped)
-    if family == "locks":
-        return replace(problem, locks=[])
-    if family == "board":
-        return replace(problem, board_acceptability=False)
-    raise ValueError(f"unknown constraint family {family!r}")
-
-
 def _infeasible_alone(
-    problem: Problem,
-    function: str,
-    family: str,
-    options: SolveOptions,
-    deadline: _Deadline,
-    stats: SolverStats,
+    problem: Problem, function: str, options: SolveOptions, deadline: _Deadline, stats: SolverStats
 ) -> bool:
-    """True when `function` alone, without `family` and without board acceptability, has no plan: both
-    solvers must say so (an "infeasible" is never taken from one solver's word)."""
-    alone = build_model(problem, functions=[function], board=False, relax=frozenset({family}), name="alone")
+    """True when `function` alone, without board acceptability, has no plan: both solvers must say so
+    (an "infeasible" is never taken from one solver's word)."""
+    alone = build_model(problem, functions=[function], board=False, name="alone")
     stats.build_seconds += alone.build_seconds
     if alone.infeasible_reasons:
         return True
