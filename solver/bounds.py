@@ -207,6 +207,15 @@ def _function_roles(problem: Problem, f: str) -> _Function:
     return _Function(hosts=hosts, first_year=first_year, capacity=capacity)
 
 
+def _never_falls(lp: _Lp, cols: dict[tuple[int, int], int], tiers: list[int], t: int) -> None:
+    """Rows saying the weight at tier k or above in year t is at most that in year t + 1, for every k:
+    a hub's tier (and a member's hub's tier) never falls."""
+    for k0 in tiers:
+        pairs = [(cols[(k, t)], 1.0) for k in tiers if k >= k0]
+        pairs += [(cols[(k, t + 1)], -1.0) for k in tiers if k >= k0]
+        lp.row(pairs, -math.inf, 0.0)
+
+
 def build_relaxation(
     problem: Problem, *, covers: bool = True, integer_hosts: bool = False, integer_moves: bool = False
 ) -> _Lp:
@@ -269,10 +278,7 @@ def build_relaxation(
                 # one tier a year; open stays open; the tier never falls
                 lp.row(((w[(k, t)], 1.0) for k in reachable), -math.inf, 1.0)
                 if t < Y:
-                    for k0 in reachable:
-                        pairs = [(w[(k, t)], 1.0) for k in reachable if k >= k0]
-                        pairs += [(w[(k, t + 1)], -1.0) for k in reachable if k >= k0]
-                        lp.row(pairs, -math.inf, 0.0)
+                    _never_falls(lp, w, reachable, t)
                 for k in reachable:
                     col = w[(k, t)]
                     # Hubs in tier k need members worth at least min_k - c_h, and at least one member.
@@ -346,10 +352,7 @@ def build_relaxation(
             for t in range(1, Y + 1):
                 lp.row([*((Z[(k, t)], 1.0) for k in ks_sorted), *joined[(g, t)]], 0.0, 0.0)
                 if t < Y:
-                    for k0 in ks_sorted:
-                        pairs = [(Z[(k, t)], 1.0) for k in ks_sorted if k >= k0]
-                        pairs += [(Z[(k, t + 1)], -1.0) for k in ks_sorted if k >= k0]
-                        lp.row(pairs, -math.inf, 0.0)
+                    _never_falls(lp, Z, ks_sorted, t)
                 for k in ks_sorted:
                     need[(g, k, t)].append((Z[(k, t)], -1.0))
                     room[(g, k, t)].append((Z[(k, t)], -1.0))
