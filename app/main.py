@@ -13,6 +13,7 @@ from app.audit.router import router as audit_router
 from app.auth.access import check_routes_declare_needs, document_problems, requires
 from app.auth.router import router as tokens_router
 from app.auth.rules import Need
+from app.core.boundary import RequestBoundary
 from app.core.errors import install_problem_handlers
 from app.cost_lines.router import router as cost_lines_router
 from app.footprints.router import router as footprints_router
@@ -21,6 +22,7 @@ from app.locks.router import router as locks_router
 from app.organisations.router import router as organisations_router
 from app.runs.executor import LocalProcessExecutor, QueueOnlyExecutor, RunExecutor
 from app.runs.router import router as runs_router
+from app.settings import get_settings
 from app.sweeps.router import router as sweeps_router
 from app.uploads.router import router as uploads_router
 
@@ -35,8 +37,6 @@ def _default_executor(session_factory: sessionmaker[Session] | None) -> RunExecu
     if session_factory is not None:
         # An app over a given session factory (tests) cannot assume worker processes see its data.
         return QueueOnlyExecutor()
-    from app.settings import get_settings
-
     settings = get_settings()
     return LocalProcessExecutor(
         settings.database_url,
@@ -67,6 +67,11 @@ def create_app(
     if session_factory is not None:
         app.state.session_factory = session_factory
     install_problem_handlers(app)
+    app.add_middleware(
+        RequestBoundary,
+        max_body_bytes=lambda: get_settings().request_max_bytes,
+        max_problems=lambda: get_settings().request_max_reported_problems,
+    )
     # uploads first: its /footprints/{code}/cost-lines/export.xlsx must win over cost-lines/{line_id}
     for router in (
         uploads_router,

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     bulk_max_rows: int = Field(default=200_000, validation_alias="STP_BULK_MAX_ROWS")
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
     sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
+    # Every request but a workbook upload (docs/limits.md): its body, and the problems one answer lists.
+    request_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, validation_alias="STP_REQUEST_MAX_BYTES"
+    )
+    request_max_reported_problems: int = Field(
+        default=1000, ge=1, validation_alias="STP_REQUEST_MAX_REPORTED_PROBLEMS"
+    )
 
     # Spreadsheet uploads (docs/excel.md): zip-bomb guards, checked from the zip directory before parsing.
     upload_max_uncompressed_bytes: int = Field(

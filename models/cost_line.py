@@ -29,6 +29,10 @@ class CostLine(TimestampMixin, Base):
         CheckConstraint("pay_pence >= 0", name="pay_not_negative"),
         CheckConstraint("non_pay_pence >= 0", name="non_pay_not_negative"),
         CheckConstraint("wte >= 0", name="wte_not_negative"),
+        # the bounds of app/core/bounds.py: £1 billion each, 100,000 WTE
+        CheckConstraint("pay_pence <= 100000000000", name="pay_at_most_1bn"),
+        CheckConstraint("non_pay_pence <= 100000000000", name="non_pay_at_most_1bn"),
+        CheckConstraint("wte <= 100000", name="wte_at_most_100000"),
         Index("ix_cost_line_function_year", "function_key", "financial_year"),
     )
 

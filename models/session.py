@@ -22,10 +22,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A session opened with these execution options is a writer: on SQLite its transaction starts with
+# BEGIN IMMEDIATE (ignored elsewhere).
+WRITER = {"sqlite_begin": "IMMEDIATE"}
+
+
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite's own transaction handling defers BEGIN; emit it ourselves so SAVEPOINTs and
     # serialised writers behave (documented SQLAlchemy recipe).
-    conn.exec_driver_sql("BEGIN")
+    #
+    # A deferred transaction that reads before it writes cannot wait for the write lock: if another
+    # writer committed after its first read, SQLite refuses its write at once ("database is locked")
+    # and busy_timeout never applies. A writer therefore takes the write lock with its BEGIN, where
+    # busy_timeout does apply, and so waits its turn (readers are never blocked: WAL).
+    mode = conn.get_execution_options().get("sqlite_begin")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
 def make_engine(url: str, echo: bool = False, **kwargs: Any) -> Engine:
@@ -58,9 +69,10 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A unit of work for the CLI and tasks: commit on success, roll back on error."""
-    session = session_factory(engine or get_engine())()
+def session_scope(engine: Engine | None = None, *, writer: bool = False) -> Iterator[Session]:
+    """A unit of work for the CLI and tasks: commit on success, roll back on error. A `writer` waits
+    for SQLite's write lock when it begins rather than failing when it first writes."""
+    session = session_factory(engine or get_engine())(execution_options=WRITER if writer else None)
     try:
         yield session
         session.commit()

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.session import get_engine, session_factory
+from models.session import WRITER, get_engine, session_factory
 
 _factory: sessionmaker[Session] | None = None
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _default_factory() -> sessionmaker[Session]:
@@ -21,7 +22,10 @@ def _default_factory() -> sessionmaker[Session]:
 
 def get_session(request: Request) -> Iterator[Session]:
     factory: sessionmaker[Session] = getattr(request.app.state, "session_factory", None) or _default_factory()
-    session = factory()
+    # Every request that may write is a writer from its first statement (see models/session.py):
+    # concurrent writers on SQLite wait their turn instead of being refused.
+    writes = request.method not in _READ_METHODS
+    session = factory(execution_options=WRITER) if writes else factory()
     try:
         yield session
         session.commit()

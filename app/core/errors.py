@@ -96,7 +96,7 @@ def _loc_to_pointer(loc: tuple[Any, ...] | list[Any]) -> str:
     return "/" + "/".join(str(part) for part in loc)
 
 
-def _is_concurrency_failure(exc: DBAPIError) -> bool:
+def is_concurrency_failure(exc: DBAPIError) -> bool:
     message = str(exc.orig).lower()
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return "database is locked" in message or sqlstate in {"40001", "40P01", "55P03"}
@@ -152,7 +152,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         # A concurrent writer (SQLite "database is locked", PostgreSQL serialization failure or
         # deadlock): the transaction was rolled back, so the client can safely send it again.
-        if _is_concurrency_failure(exc):
+        if is_concurrency_failure(exc):
             return problem_response(
                 request,
                 503,
@@ -160,6 +160,17 @@ def install_problem_handlers(app: FastAPI) -> None:
                 headers={"Retry-After": "2"},
             )
         raise exc
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A fault of ours: a problem document like every other answer, and nothing of the exception
+        # (class, message, SQL) shown to the client; the server's log has the traceback.
+        return problem_response(
+            request,
+            500,
+            "Something went wrong on our side; nothing was saved. If it happens again, tell the service's "
+            "administrators what you sent and when.",
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -4,9 +4,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from app.core.money import Pounds
+from app.core.bounds import COST_TOO_LARGE, MAX_COST_POUNDS, MAX_WTE, WTE_TOO_LARGE
+from app.core.money import Pounds, ascii_number
 
 
 def check_financial_year(value: str) -> str:
@@ -24,10 +25,34 @@ FinancialYear = Annotated[
     Field(pattern=r"^\d{4}/\d{2}$", examples=["2017/18"], description="written 2017/18"),
     AfterValidator(check_financial_year),
 ]
-Wte = Annotated[
+
+
+def _at_most(bound: Decimal, message: str) -> AfterValidator:
+    def check(value: Decimal) -> Decimal:
+        if value > bound:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
+# One cost line's pay or non-pay: at most £1 billion (app/core/bounds.py; a CHECK constraint too).
+CostAmount = Annotated[
+    Pounds,
+    Field(json_schema_extra={"maximum": int(MAX_COST_POUNDS)}),
+    _at_most(MAX_COST_POUNDS, COST_TOO_LARGE),
+]
+WteTotal = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, description="whole-time equivalent staff"),
+    BeforeValidator(ascii_number),
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
+]
+# One cost line's WTE: at most 100,000.
+Wte = Annotated[
+    WteTotal,
+    Field(json_schema_extra={"maximum": int(MAX_WTE)}),
+    _at_most(MAX_WTE, WTE_TOO_LARGE),
 ]
 
 
@@ -37,16 +62,16 @@ class CostLineCreate(BaseModel):
     organisation: str = Field(description="ODS code of an organisation in this footprint")
     function: str = Field(description="function key, see GET /functions")
     financial_year: FinancialYear
-    pay: Pounds = Field(description="pay costs, £")
-    non_pay: Pounds = Field(description="non-pay costs, £")
+    pay: CostAmount = Field(description="pay costs, £ (at most £1 billion)")
+    non_pay: CostAmount = Field(description="non-pay costs, £ (at most £1 billion)")
     wte: Wte = Decimal(0)
 
 
 class CostLineUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pay: Pounds | None = None
-    non_pay: Pounds | None = None
+    pay: CostAmount | None = None
+    non_pay: CostAmount | None = None
     wte: Wte | None = None
 
 
@@ -95,7 +120,7 @@ class CostSummaryRow(BaseModel):
     pay: Pounds
     non_pay: Pounds
     total: Pounds
-    wte: Wte
+    wte: WteTotal
 
 
 class CostSummary(BaseModel):

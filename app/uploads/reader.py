@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from typing import Any
 from zipfile import ZipFile
 
@@ -24,7 +24,9 @@ from defusedxml import ElementTree as SafeElementTree
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from app.core.bounds import COST_TOO_LARGE, MAX_COST_POUNDS, MAX_WTE, NOT_ASCII_DIGITS, WTE_TOO_LARGE
 from app.core.money import PENNY, to_pence
+from app.core.text import forbidden_character, printable
 from app.cost_lines.service import CostLineColumns
 from app.organisations.schemas import ORGANISATION_CODE as ORGANISATION_CODE_PATTERN
 from app.uploads.guards import FileKind, Inspection, not_a_spreadsheet
@@ -256,6 +258,8 @@ def problem(sheet: str | None, cell: str | None, column: str | None, value: Any,
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)  # the problem is stored with the upload: no NUL, no surrogate
     if isinstance(value, date | time | timedelta):
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
@@ -299,13 +303,15 @@ def parse_amount(value: CellValue, unit: Decimal, *, what: str) -> Decimal:
         elif text.endswith("-"):  # 1,234- (accounting systems)
             negative, text = not negative, text[:-1]
         text = text.replace("£", "")
+        if not text.isascii():
+            raise CellError(f"{what} {value!r}: {NOT_ASCII_DIGITS}")
         scale = Decimal(1)
         if text[-1:].lower() in ("k", "m") and len(text) > 1:
             scale = Decimal(1000) if text[-1].lower() == "k" else Decimal(1_000_000)
             text = text[:-1]
         try:
-            amount = Decimal(text) * scale
-        except InvalidOperation:
+            amount = Decimal(text) * scale * unit
+        except DecimalException:  # not a number, or one beyond any decimal arithmetic
             raise CellError(f"{what} {value!r} is not an amount of money") from None
         if not amount.is_finite():
             raise CellError(f"{what} {value!r} is not an amount of money")
@@ -313,13 +319,25 @@ def parse_amount(value: CellValue, unit: Decimal, *, what: str) -> Decimal:
             amount = -amount
     else:
         raise CellError(f"{what} must be an amount of money, not a {type(value).__name__}")
-    amount *= unit
+    if not isinstance(value, str):
+        amount *= unit
     if amount < 0:
         raise CellError(
             f"{what} is negative ({_money(amount)}); cost lines are costs and must be zero or more"
             + (" (brackets mean a negative number)" if isinstance(value, str) and "(" in value else "")
         )
+    return within_cost_bound(amount, what)
+
+
+def within_cost_bound(amount: Decimal, what: str) -> Decimal:
+    if amount > MAX_COST_POUNDS:
+        raise CellError(f"{what} of {_huge(amount)}: {COST_TOO_LARGE} (is the unit right?)")
     return amount
+
+
+def _huge(amount: Decimal) -> str:
+    """£12,345,678,901.00, or £1.2e+30 when the digits would fill the message."""
+    return _money(amount) if amount < Decimal(10) ** 15 else f"£{amount:.1e}"
 
 
 def _money(amount: Decimal) -> str:
@@ -339,9 +357,11 @@ def parse_quantity(value: CellValue, *, what: str) -> Decimal:
         text = value.strip().replace(",", "")
         if text == "" or text in _DASHES:
             return Decimal(0)
+        if not text.isascii():
+            raise CellError(f"{what} {value!r}: {NOT_ASCII_DIGITS}")
         try:
             number = Decimal(text)
-        except InvalidOperation:
+        except DecimalException:
             raise CellError(f"{what} {value!r} is not a number") from None
         if not number.is_finite():
             raise CellError(f"{what} {value!r} is not a number")
@@ -349,6 +369,13 @@ def parse_quantity(value: CellValue, *, what: str) -> Decimal:
         raise CellError(f"{what} must be a number, not a {type(value).__name__}")
     if number < 0:
         raise CellError(f"{what} is negative ({number}); it must be zero or more")
+    return within_wte_bound(number, what)
+
+
+def within_wte_bound(number: Decimal, what: str = "WTE") -> Decimal:
+    if number > MAX_WTE:
+        shown = f"{number:,.2f}" if number < Decimal(10) ** 15 else f"{number:.1e}"
+        raise CellError(f"{what} of {shown}: {WTE_TOO_LARGE}")
     return number.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
@@ -601,8 +628,10 @@ def _financial_year(value: CellValue) -> str:
 
 
 # Below this many pounds a double's spacing is under a ten-thousandth of a penny, so a number that is
-# a whole number of pence after the float multiplication IS that many pence (see _pence_column).
+# a whole number of pence after the float multiplication IS that many pence (see _pence_column). The
+# fast path stops at the bound on a cost line, which is below it.
 _EXACT_POUNDS = 1e11
+_FAST_POUNDS = min(float(MAX_COST_POUNDS), _EXACT_POUNDS)
 
 
 def _pence_column(
@@ -622,6 +651,7 @@ def _pence_column(
     def exact(value: CellValue) -> int | CellError:
         try:
             if value.__class__ is float and 0 <= value < math.inf:
+                within_cost_bound(Decimal(repr(value)) * unit, what)
                 return int((Decimal(repr(value)) * unit100).to_integral_value(ROUND_HALF_UP))
             return to_pence(parse_amount(value, unit, what=what))
         except CellError as exc:
@@ -634,7 +664,7 @@ def _pence_column(
     failed: list[int] = []
     append = out.append
     for i, value in enumerate(values):
-        if fast and value.__class__ is float and 0.0 <= value < _EXACT_POUNDS:
+        if fast and value.__class__ is float and 0.0 <= value <= _FAST_POUNDS:
             pence = round(value * 100)
             if pence / 100 == value:
                 append(pence)
@@ -647,7 +677,7 @@ def _pence_column(
 
 def _wte(value: CellValue) -> Decimal:
     if value.__class__ is float and 0 <= value < math.inf:
-        return Decimal(repr(value)).quantize(PENNY, rounding=ROUND_HALF_UP)
+        return within_wte_bound(Decimal(repr(value)))
     return parse_quantity(value, what="WTE")
 
 
@@ -1066,8 +1096,15 @@ class WorkbookReader:
                     )
                 )
             name = text_value(get(c_name), strip=False)  # kept exactly as written: exports round-trip
+            unprintable = forbidden_character(name)
             if not name.strip():
                 errors.append(problem(sheet, cell_ref(r, c_name), label[c_name], None, "name is missing"))
+            elif unprintable is not None:
+                errors.append(
+                    problem(
+                        sheet, cell_ref(r, c_name), label[c_name], printable(name), f"the name {unprintable}"
+                    )
+                )
             elif len(name) > 200:
                 errors.append(
                     problem(
@@ -1092,6 +1129,11 @@ class WorkbookReader:
             groups: dict[str, str | None] = {}
             for c, key in header.group_columns.items():
                 value = text_value(get(c), strip=False)
+                unprintable = forbidden_character(value)
+                if unprintable is not None:
+                    errors.append(
+                        problem(sheet, cell_ref(r, c), label[c], printable(value), f"the group {unprintable}")
+                    )
                 groups[key] = value if value.strip() else None
             if len(errors) > row_errors:
                 continue

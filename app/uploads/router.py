@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.types import Message
@@ -16,7 +16,8 @@ from starlette.types import Message
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
-from app.core.errors import ProblemError, problem_response
+from app.core.errors import ProblemError, is_concurrency_failure, problem_response
+from app.core.text import one_line
 from app.footprints.service import get_footprint
 from app.settings import get_settings
 from app.uploads import guards, service
@@ -105,7 +106,7 @@ async def _read_file(request: Request, limit: int) -> tuple[str, bytes]:
     await upload.close()
     if len(data) > limit:
         raise guards.too_large(len(data), limit)
-    return (upload.filename or "upload")[:255], data
+    return one_line(upload.filename or "upload")[:255], data
 
 
 _UPLOAD_BODY: dict[str, Any] = {
@@ -156,7 +157,9 @@ async def upload_workbook(
     try:
         file_name, data = await _read_file(request, settings.upload_max_bytes)
         report = await run_in_threadpool(
-            lambda: service.import_upload(session, code, file_name, data, uploaded_by=caller.name)
+            lambda: service.import_upload(
+                session, code, file_name, data, uploaded_by=caller.name, may_see=caller.may_see
+            )
         )
     except ProblemError as exc:
         return await _refused(request, session, caller, code, file_name, data, exc)
@@ -169,15 +172,22 @@ async def upload_workbook(
         )
         return await _refused(request, session, caller, code, file_name, data, problem)
     except DBAPIError as error:
-        # SQLite "database is locked", PostgreSQL serialization failure or deadlock: a concurrent writer.
-        # The whole transaction is gone (on SQLite the failed write may be the request's audit entry).
         await run_in_threadpool(session.rollback)
-        problem = ProblemError(
-            503,
-            "Another upload for this footprint was being saved at the same moment; nothing from this file "
-            f"was saved. Upload it again. ({type(error.orig).__name__})",
-            headers={"Retry-After": "2"},
-        )
+        if is_concurrency_failure(error):
+            # SQLite "database is locked", PostgreSQL serialization failure or deadlock: a concurrent
+            # writer. The whole transaction is gone (the failed write may be the request's audit entry).
+            problem = ProblemError(
+                503,
+                "Another upload for this footprint was being saved at the same moment; nothing from this "
+                "file was saved. Upload it again.",
+                headers={"Retry-After": "2"},
+            )
+        elif isinstance(error, DataError):
+            problem = ProblemError(
+                422, "A value in the file cannot be stored (too long or out of range); nothing was saved."
+            )
+        else:
+            raise
         return await _refused(request, session, caller, code, file_name, data, problem)
     caller.note(upload_id=report.upload_id, file_name=file_name, status="accepted")
     response.headers["Location"] = f"/footprints/{code}/uploads/{report.upload_id}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import IO, Any
@@ -34,6 +34,10 @@ from app.uploads.schemas import Counts, SheetCounts, SheetProblem, UploadRead, U
 from app.workbooks.layout import FunctionInfo
 from app.workbooks.template import CostLineRow, OrganisationRow, write_workbook
 from models import CostLine, Footprint, Function, Organisation, Upload
+
+
+def _everything(_footprint_code: str) -> bool:
+    return True
 
 
 def limits(settings: Settings | None = None) -> guards.Limits:
@@ -93,15 +97,19 @@ def import_upload(
     *,
     uploaded_by: str = "",
     settings: Settings | None = None,
+    may_see: Callable[[str], bool] = _everything,
 ) -> UploadReport:
     """Import one uploaded workbook into a footprint, or raise `ProblemError` having changed nothing.
+
+    `may_see(footprint code)` says which other footprints the uploader may be told of (a token's grant):
+    an organisation of any other footprint is only "not in this footprint".
 
     Everything happens inside a SAVEPOINT, so a refusal rolls back exactly this upload's work and
     leaves the rest of the caller's transaction (its audit entry, the record of the refusal) alone.
     """
     settings = settings or get_settings()
     with session.begin_nested(), _collector_paused():
-        return _import(session, footprint_code, file_name, data, uploaded_by, settings)
+        return _import(session, footprint_code, file_name, data, uploaded_by, settings, may_see)
 
 
 @contextmanager
@@ -123,13 +131,19 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _import(
-    session: Session, footprint_code: str, file_name: str, data: bytes, uploaded_by: str, settings: Settings
+    session: Session,
+    footprint_code: str,
+    file_name: str,
+    data: bytes,
+    uploaded_by: str,
+    settings: Settings,
+    may_see: Callable[[str], bool],
 ) -> UploadReport:
     footprint = _lock_footprint(session, footprint_code)  # 404 before any work
     functions = function_infos(session)
     inspection = guards.inspect(data, file_name, limits(settings))
     parsed = read_workbook(data, inspection, file_name, functions)
-    errors = parsed.errors + _check_against_database(session, footprint, parsed)
+    errors = parsed.errors + _check_against_database(session, footprint, parsed, may_see)
     cap = settings.upload_max_reported_problems
     if errors:
         raise _refuse(_sorted(errors, parsed), parsed.warnings, cap)
@@ -223,7 +237,7 @@ def _sorted(errors: list[dict[str, Any]], parsed: ParsedWorkbook) -> list[dict[s
 
 
 def _check_against_database(
-    session: Session, footprint: Footprint, parsed: ParsedWorkbook
+    session: Session, footprint: Footprint, parsed: ParsedWorkbook, may_see: Callable[[str], bool]
 ) -> list[dict[str, Any]]:
     lines = parsed.cost_lines
     codes = {o.code for o in parsed.organisations} | set(lines.organisation)
@@ -243,14 +257,17 @@ def _check_against_database(
     for org in parsed.organisations:
         home = homes.get(org.code)
         if home is not None and home != footprint.code:
+            message = (
+                f"organisation {org.code} belongs to footprint {home}; "
+                "an organisation is in one footprint only"
+                if may_see(home)
+                # a footprint the uploader was not granted is not named, as the API never names it
+                else f"organisation {org.code} cannot be added to footprint {footprint.code}: "
+                "its code is already used outside this footprint"
+            )
             errors.append(
                 problem(
-                    org.location["sheet"],
-                    org.location["cell"],
-                    org.location["column"],
-                    org.code,
-                    f"organisation {org.code} belongs to footprint {home}; "
-                    "an organisation is in one footprint only",
+                    org.location["sheet"], org.location["cell"], org.location["column"], org.code, message
                 )
             )
         else:
@@ -263,12 +280,14 @@ def _check_against_database(
             continue
         where = lines.location(index) or {}
         home = homes.get(code)
-        message = (
-            f"organisation {code} belongs to footprint {home}, not {footprint.code}"
-            if home
-            else f"organisation {code} is not in footprint {footprint.code}: "
-            "add it on the Organisations sheet"
-        )
+        if home is None:
+            message = (
+                f"organisation {code} is not in footprint {footprint.code}: add it on the Organisations sheet"
+            )
+        elif may_see(home):
+            message = f"organisation {code} belongs to footprint {home}, not {footprint.code}"
+        else:
+            message = f"organisation {code} is not in footprint {footprint.code}"
         errors.append(problem(where.get("sheet"), where.get("cell"), where.get("column"), code, message))
     return errors
 

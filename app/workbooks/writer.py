@@ -21,14 +21,14 @@ from typing import Any, Literal
 
 from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter, create_temporary_file
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring
+
+from app.core.text import printable
 
 MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
 WTE_FORMAT = "#,##0.00"
@@ -239,16 +239,16 @@ class SheetWriter:
     def _text_tail(self, value: str) -> str:
         """A string cell's XML after its reference: the same cell `text_cell` makes, as text (the checks
         and the formula-injection decision are made once per distinct string)."""
-        value = value[:MAX_CELL_TEXT]
-        if ILLEGAL_CHARACTERS_RE.search(value):  # what openpyxl raises for such a cell
-            raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        key = value
+        # stored text a workbook cannot hold (from before such text was refused) is shown, not fatal
+        value = printable(value[:MAX_CELL_TEXT])
         style = ""
         if is_risky_text(value):
             style = f' s="{self._style_ids[id(self._cell("text:quoted", "stp_text_quoted"))]}"'
         space = "" if value == value.strip() else ' xml:space="preserve"'
         tail = f'{style} t="inlineStr"><is><t{space}>{value.translate(_XML_TEXT_ESCAPES)}</t></is></c>'
         if len(self._text_tails) < _TEXT_CACHE_SIZE:
-            self._text_tails[value] = tail
+            self._text_tails[key] = tail
         return tail
 
     def _number_tail(self, position: int) -> str:
@@ -357,7 +357,7 @@ class SheetWriter:
             cell = self._cell(key + ":quoted", "stp_text_quoted")
         else:
             cell = self._cell(key, None)  # unstyled (fast); text columns carry the text format (see __init__)
-        cell.value = value  # openpyxl's checks: illegal control characters, 32,767-character limit
+        cell.value = printable(value)  # openpyxl's checks: illegal control characters, 32,767-character limit
         cell.data_type = "s"  # after the value: openpyxl infers 'f' for a leading '=' and 'e' for '#N/A'
         return cell
 
@@ -389,6 +389,8 @@ class SheetWriter:
             if value is None:
                 row.append(None)
                 continue
+            if isinstance(value, str):
+                value = printable(value)
             cell = WriteOnlyCell(self.sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"

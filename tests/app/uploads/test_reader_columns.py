@@ -7,13 +7,15 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.core.money import to_pence
-from app.uploads.reader import CellError, _convert, _pence_column, _wte, parse_amount
+from app.uploads.reader import CellError, _convert, _pence_column, _wte, parse_amount, within_cost_bound
 
 
 def _rule(value: object, unit: Decimal) -> int | str:
-    """The reference: Decimal(repr(float)) in pounds, times the unit, rounded half up to pence."""
+    """The reference: Decimal(repr(float)) in pounds, times the unit, rounded half up to pence; more than
+    £1 billion refused (issue 14)."""
     try:
         if isinstance(value, float) and 0 <= value < math.inf:
+            within_cost_bound(Decimal(repr(value)) * unit, "pay")
             return int((Decimal(repr(value)) * unit * 100).to_integral_value(ROUND_HALF_UP))
         return to_pence(parse_amount(value, unit, what="pay"))  # type: ignore[arg-type]
     except CellError as exc:

@@ -193,7 +193,9 @@ def test_footprint_template_is_prefilled_with_its_organisations(client: TestClie
 
 # --- export -------------------------------------------------------------------------------------------
 
-INJECTIONS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A2)", "\tTab", "\rReturn", "=1"]
+# (Names starting with a tab or a carriage return, which Excel would also evaluate, are refused when
+# written since issue 14: control characters; the writer still quotes them, tests/app/workbooks.)
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1"]
 
 
 def _build_footprint(client: TestClient) -> int:

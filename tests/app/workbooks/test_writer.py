@@ -9,7 +9,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import python_calamine
-from openpyxl.utils.exceptions import IllegalCharacterError
 
 from app.workbooks.writer import MONEY_FORMAT, Column, SheetWriter, is_risky_text, new_workbook
 
@@ -123,6 +122,23 @@ def test_rows_of_values_cells_and_labels_keep_their_order() -> None:
 
 
 @pytest.mark.usefixtures("both_row_paths")
-def test_control_characters_are_refused_as_openpyxl_does() -> None:
-    with pytest.raises(IllegalCharacterError):
-        _write([["bell\x07"]], [Column("Name")])
+def test_text_a_workbook_cannot_hold_is_shown_replaced_never_an_error() -> None:
+    """Issue 14, defect 2: one stored name with a control character made every export a 500."""
+    workbook = new_workbook()
+    sheet = SheetWriter(workbook, "Data", [Column("Name")], title_rows=[["Footprint \x0b title"]])
+    sheet.append(["bell\x07"])
+    sheet.append(["nul\x00 and \ufffe"])
+    sheet.append(["dated", datetime(2017, 4, 1)])  # a row of cells rather than of rendered text
+    sheet.append(["tab\tkept\x0b"])
+    sheet.finish()
+    out = io.BytesIO()
+    workbook.save(out)
+    data = openpyxl.load_workbook(out)["Data"]
+    assert [row[0].value for row in data.iter_rows()] == [
+        "Footprint \ufffd title",
+        "Name",
+        "bell\ufffd",
+        "nul\ufffd and \ufffd",
+        "dated",
+        "tab\tkept\ufffd",
+    ]
