@@ -12,6 +12,10 @@ class AuditEntryRead(BaseModel):
     id: int
     at: datetime
     actor: str = Field(description="name of the token (or `cli:<user>` at the command line)")
+    token_id: int | None = Field(
+        description="id of the token that acted (see GET /tokens/{id}): names need not be unique; "
+        "null at the command line"
+    )
     role: str
     action: str = Field(description="what was done: the operation's name, e.g. `create_cost_line`")
     method: str

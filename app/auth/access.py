@@ -184,6 +184,10 @@ def document_problems(app: FastAPI) -> None:
                     responses.setdefault("404", _problem("Not found (or a footprint the token may not see)"))
                 if method in ("post", "put", "patch", "delete"):
                     responses.setdefault("409", _problem("Clashes with the data as it is"))
+                if operation.get("requestBody"):
+                    responses.setdefault(
+                        "413", _problem("The body is larger than the limit (docs/limits.md)")
+                    )
         for unused in ("HTTPValidationError", "ValidationError"):
             if f'"#/components/schemas/{unused}"' not in json.dumps(schema.get("paths", {})):
                 schemas.pop(unused, None)

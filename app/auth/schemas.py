@@ -18,7 +18,9 @@ class TokenCreate(BaseModel):
         default_factory=list,
         description="footprint codes it may touch (finance_director, planner); none for analyst and admin",
     )
-    expires_at: AwareDatetime | None = Field(default=None, description="default: 90 days from now")
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="default: 90 days from now; at most 365 days from now"
+    )
 
 
 class TokenRead(BaseModel):

@@ -25,6 +25,8 @@ from models.base import utcnow
 
 TOKEN_PREFIX = "stp_"
 DEFAULT_LIFETIME = timedelta(days=90)
+# The longest a token may live (docs/access.md): a forgotten token must stop working on its own.
+MAX_LIFETIME = timedelta(days=365)
 BOOTSTRAP_NAME = "demo-admin"
 
 
@@ -91,6 +93,14 @@ def issue_token(
     now = utcnow()
     if expires_at is not None and expires_at <= now:
         errors.append({"loc": ["body", "expires_at"], "message": "expiry is in the past"})
+    elif expires_at is not None and expires_at > now + MAX_LIFETIME:
+        errors.append(
+            {
+                "loc": ["body", "expires_at"],
+                "message": f"a token lives at most {MAX_LIFETIME.days} days: expire it by "
+                f"{(now + MAX_LIFETIME):%Y-%m-%d} at the latest, and issue a new one then",
+            }
+        )
     if errors:
         raise Invalid("The token cannot be issued", errors=errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

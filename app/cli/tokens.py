@@ -26,7 +26,7 @@ def token_create(
     role: str = typer.Option(..., help="finance_director, planner, analyst or admin"),
     name: str = typer.Option(..., help="who holds it; the audit trail shows this name"),
     footprint: list[str] = typer.Option([], help="a footprint it may touch (repeat for several)"),
-    expires_in_days: int = typer.Option(90, min=1, help="days until it stops working"),
+    expires_in_days: int = typer.Option(90, min=1, max=365, help="days until it stops working (at most 365)"),
 ) -> None:
     """Create a token and print it: it is shown this once and cannot be recovered later."""
     from datetime import timedelta

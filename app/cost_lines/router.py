@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
-from app.cost_lines import service
+from app.cost_lines import bulk, service
 from app.cost_lines.schemas import (
-    BulkUpsertRequest,
     CostLineCreate,
     CostLinePage,
     CostLineRead,
@@ -94,19 +94,20 @@ def create_cost_line(
     "/footprints/{code}/cost-lines/bulk",
     response_model=UpsertReport,
     dependencies=[requires(Need.DATA_WRITE)],
+    openapi_extra=bulk.REQUEST_BODY,
+    responses={413: {"description": "the body is larger than STP_REQUEST_MAX_BYTES"}},
 )
-def bulk_upsert_cost_lines(
-    code: str, data: BulkUpsertRequest, session: Session = request_session
+async def bulk_upsert_cost_lines(
+    code: str, request: Request, session: Session = request_session
 ) -> UpsertReport:
-    """Insert or update many cost lines at once: every line is valid and saved, or nothing is."""
-    footprint = get_footprint(session, code)
-    lines = [
-        service.CostLineInput.from_schema(line, location={"loc": ["body", "lines", i]})
-        for i, line in enumerate(data.lines)
-    ]
-    counts = service.bulk_upsert(session, footprint, lines)
-    return UpsertReport(
-        rows_read=len(lines), inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged
+    """Insert or update many cost lines at once: every line is valid and saved, or nothing is. A refusal
+    lists every problem of every line together (up to STP_REQUEST_MAX_REPORTED_PROBLEMS of them) and
+    counts the lines that are wrong."""
+    settings = get_settings()
+    footprint = await run_in_threadpool(get_footprint, session, code)
+    lines = bulk.parse_payload(await request.body(), settings.bulk_max_rows)
+    return await run_in_threadpool(
+        bulk.upsert_payload, session, footprint, lines, settings.request_max_reported_problems
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
@@ -8,7 +9,8 @@ from sqlalchemy.orm import Session
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
-from app.runs import service
+from app.footprints.service import get_footprint
+from app.runs import quota, service
 from app.runs.executor import RunExecutor
 from app.runs.schemas import (
     ReviewCreate,
@@ -27,6 +29,17 @@ from models import Role, RunStatus
 router = APIRouter(tags=["runs"])
 
 RUN = "/footprints/{code}/runs/{run_id}"
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# documented so that clients (and the schemathesis test) expect them
+NO_RESULTS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The run has no results (yet); `run_status` says why", "content": _PROBLEM}
+}
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many runs waiting already (docs/limits.md); retry after `Retry-After` seconds",
+        "content": _PROBLEM,
+    }
+}
 
 
 def executor(request: Request) -> RunExecutor:
@@ -38,7 +51,7 @@ def executor(request: Request) -> RunExecutor:
     "/footprints/{code}/runs",
     response_model=RunRead,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={202: {"description": "Queued; poll the run at `Location`"}},
+    responses={202: {"description": "Queued; poll the run at `Location`"}, **TOO_MANY},
 )
 def create_run(
     code: str,
@@ -48,7 +61,9 @@ def create_run(
     session: Session = request_session,
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> RunRead:
+    quota.check_run(session, get_footprint(session, code), caller.token_id)
     run = service.create_run(session, code, body, created_by=caller.name)
+    quota.mark_runs(session, [run.id], caller.token_id)
     caller.note(run_id=run.id)
     read = service.read(session, run, code)
     # The request's unit of work ends here rather than after the response: a worker process must be
@@ -80,17 +95,26 @@ def cancel_run(code: str, run_id: int, request: Request, session: Session = requ
     return read
 
 
-@router.get(f"{RUN}/plan", response_model=RunPlan, dependencies=[requires(Need.RUNS_READ)])
+@router.get(
+    f"{RUN}/plan", response_model=RunPlan, dependencies=[requires(Need.RUNS_READ)], responses=NO_RESULTS
+)
 def get_plan(code: str, run_id: int, session: Session = request_session) -> RunPlan:
     return service.plan(session, code, run_id)
 
 
-@router.get(f"{RUN}/years", response_model=RunYears, dependencies=[requires(Need.RUNS_READ)])
+@router.get(
+    f"{RUN}/years", response_model=RunYears, dependencies=[requires(Need.RUNS_READ)], responses=NO_RESULTS
+)
 def get_years(code: str, run_id: int, session: Session = request_session) -> RunYears:
     return service.years(session, code, run_id)
 
 
-@router.get(f"{RUN}/organisations", response_model=RunOrganisations, dependencies=[requires(Need.RUNS_READ)])
+@router.get(
+    f"{RUN}/organisations",
+    response_model=RunOrganisations,
+    dependencies=[requires(Need.RUNS_READ)],
+    responses=NO_RESULTS,
+)
 def get_organisations(code: str, run_id: int, session: Session = request_session) -> RunOrganisations:
     return service.organisations(session, code, run_id)
 
@@ -98,7 +122,7 @@ def get_organisations(code: str, run_id: int, session: Session = request_session
 @router.get(
     f"{RUN}/export.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}, **NO_RESULTS},
     dependencies=[requires(Need.RUNS_READ)],
 )
 def export_run(code: str, run_id: int, session: Session = request_session) -> Response:
@@ -114,7 +138,10 @@ def export_run(code: str, run_id: int, session: Session = request_session) -> Re
 
 
 @router.get(
-    f"{RUN}/compare/{{other_id}}", response_model=RunComparison, dependencies=[requires(Need.RUNS_READ)]
+    f"{RUN}/compare/{{other_id}}",
+    response_model=RunComparison,
+    dependencies=[requires(Need.RUNS_READ)],
+    responses=NO_RESULTS,
 )
 def compare_runs(code: str, run_id: int, other_id: int, session: Session = request_session) -> RunComparison:
     return service.compare(session, code, run_id, other_id)

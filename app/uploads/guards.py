@@ -99,15 +99,45 @@ def inspect(data: bytes, file_name: str, limits: Limits) -> Inspection:
         # .xlsx: the parser tells those apart and they are refused then). BIFF has no XML to attack.
         return Inspection(FileKind.XLS)
     if not data.startswith(ZIP_MAGIC):
-        head = data[:512].lstrip().lower()
-        if head.startswith((b"<?xml", b"<html", b"<!doctype", b"<table")):
-            why = "it is an XML or HTML document, not a workbook"
-        elif b"," in head or b"\t" in head:
-            why = "it looks like CSV or plain text; save it as .xlsx"
-        else:
-            why = "its content is neither an Excel nor an OpenDocument workbook"
-        raise not_a_spreadsheet(file_name, why)
+        raise not_a_spreadsheet(file_name, _what_it_is(data))
     return _inspect_zip(data, file_name, limits)
+
+
+# Other files people upload by mistake, by their first bytes.
+_KNOWN_FILES = (
+    (b"\x89PNG\r\n\x1a\n", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+    (b"GIF87a", "it is a GIF image"),
+    (b"GIF89a", "it is a GIF image"),
+    (b"%PDF-", "it is a PDF document"),
+    (b"{\\rtf", "it is an RTF document"),
+    (b"\x1f\x8b", "it is a gzip archive"),
+    (b"Rar!", "it is a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "it is a 7-Zip archive"),
+)
+
+
+def _what_it_is(data: bytes) -> str:
+    """Why bytes that are neither a zip nor an OLE2 file are not a workbook, in words."""
+    for magic, what in _KNOWN_FILES:
+        if data.startswith(magic):
+            return f"{what}, not a workbook"
+    head = data[:4096]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # cut mid-character at the end of the sample is still text; anything else is binary
+        text = head[: exc.start].decode("utf-8") if exc.start >= len(head) - 3 else ""
+        if not text:
+            return "its content is neither an Excel nor an OpenDocument workbook"
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+        return "its content is neither an Excel nor an OpenDocument workbook"
+    lower = text.lstrip().lower()
+    if lower.startswith(("<?xml", "<html", "<!doctype", "<table")):
+        return "it is an XML or HTML document, not a workbook"
+    if "," in text or "\t" in text or ";" in text:
+        return "it looks like CSV or plain text; save it as .xlsx"
+    return "it is plain text, not a workbook"
 
 
 def _inspect_zip(data: bytes, file_name: str, limits: Limits) -> Inspection:

@@ -29,6 +29,7 @@ from app.core.money import PENNY, to_pence
 from app.core.text import forbidden_character, printable
 from app.cost_lines.service import CostLineColumns
 from app.organisations.schemas import ORGANISATION_CODE as ORGANISATION_CODE_PATTERN
+from app.uploads import xml_faults
 from app.uploads.guards import FileKind, Inspection, not_a_spreadsheet
 from app.workbooks import layout
 from app.workbooks.layout import FunctionInfo
@@ -395,7 +396,7 @@ def parse_financial_year(value: CellValue) -> str:
         match = _YEAR_SHORT.match(text)
         if match and int(match[2]) == (int(match[1]) + 1) % 100:
             return f"{2000 + int(match[1])}/{match[2]}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1900 <= value <= 2200:
         raise CellError(
             f"financial year {value!r} is ambiguous; write it as e.g. "
             f"{int(value)}/{(int(value) + 1) % 100:02d} (April {int(value)} to March {int(value) + 1})"
@@ -729,6 +730,10 @@ class WorkbookReader:
                 file_name, "it is password-protected; remove the password and save again"
             ) from exc
         except Exception as exc:  # calamine raises several error types for what is not a workbook
+            located = xml_faults.locate(data) if inspection.kind == FileKind.XLSX else []
+            if located:  # text the XML may not hold, e.g. in the shared strings: say which cells
+                self.result.errors.extend(located)
+                return self.result
             raise not_a_spreadsheet(file_name, f"it could not be read as a workbook: {exc}") from exc
         with workbook:
             plan: list[tuple[str, str | None]] = []
@@ -748,8 +753,10 @@ class WorkbookReader:
                 try:
                     rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 except Exception as exc:
-                    self.result.errors.append(
-                        problem(name, None, None, None, f"the sheet cannot be read: {exc}")
+                    located = xml_faults.locate(data) if inspection.kind == FileKind.XLSX else []
+                    here = [p for p in located if p["sheet"] == name]
+                    self.result.errors.extend(
+                        here or [problem(name, None, None, None, f"the sheet cannot be read: {exc}")]
                     )
                     continue
                 self._read_sheet(name, role, rows, unusable.get(name, {}))

@@ -116,6 +116,7 @@ class Writer:
         self.refused: list[tuple[str, int, str]] = []
         self.failures: list[str] = []
         self.count = 0
+        self.requests = 0
 
     def code(self) -> str:
         self.count += 1
@@ -135,6 +136,9 @@ class Writer:
     def next_request(self) -> Sent:
         roll = self.random.random()
         base = f"/footprints/{FP}"
+        self.requests += 1
+        if self.requests == 2:  # every client races for the shared code early on
+            roll = 0.27
         if not self.organisations or roll < 0.25:
             code = self.code()
             body = {"code": code, "name": f"Organisation {code}", "kind": "PROVIDER"}
