@@ -29,7 +29,8 @@ from app.footprints.service import get_footprint
 from app.functions.service import list_functions
 from app.settings import Settings, get_settings
 from app.uploads import guards
-from app.uploads.reader import ParsedOrganisation, ParsedWorkbook, problem, read_workbook
+from app.uploads.parsed import ParsedOrganisation, ParsedWorkbook, problem
+from app.uploads.reader import read_workbook
 from app.uploads.schemas import Counts, SheetCounts, SheetProblem, UploadRead, UploadReport
 from app.workbooks.layout import FunctionInfo
 from app.workbooks.template import CostLineRow, OrganisationRow, write_workbook
