@@ -97,10 +97,13 @@ def keyset_page(
     *,
     limit: int,
     cursor: str | None,
-    item: Callable[[Any], T],
+    item: Callable[[Any], T] | None = None,
+    items: Callable[[Sequence[Any]], list[T]] | None = None,
     descending: bool = False,
 ) -> Page[T]:
-    """One page of `query` (a select of one ORM entity) in the order of its unique `key`.
+    """One page of `query` (a select of one ORM entity) in the order of its unique `key`; each row
+    becomes an item by `item(row)`, or the page's rows all at once by `items(rows)` (to fetch what they
+    need in one query).
 
     The cursor holds the page's last key and the first page's total, as JSON: `[key, total]`."""
     key_type = key.type.python_type
@@ -126,4 +129,10 @@ def keyset_page(
     if more:
         raw = json.dumps([getattr(rows[-1], key.key), total])
         next_cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-    return Page[T](items=[item(row) for row in rows], total=total, limit=limit, next_cursor=next_cursor)
+    if items is not None:
+        built = items(rows)
+    elif item is not None:
+        built = [item(row) for row in rows]
+    else:
+        raise TypeError("keyset_page needs item or items")
+    return Page[T](items=built, total=total, limit=limit, next_cursor=next_cursor)
