@@ -404,7 +404,7 @@ def finished_run(session: Session, code: str, run_id: int) -> Run:
         )
     else:
         why = "it has no results" + (f" ({run.error_message})" if run.error_message else "")
-    raise Conflict(f"Run {run_id} is {run.status.value}: {why}", run_status=run.status.value)
+    raise Conflict(f"Run {run_id} is {run.status.value}: {why}.", run_status=run.status.value)
 
 
 def plan(session: Session, code: str, run_id: int) -> RunPlan:

@@ -260,5 +260,5 @@ def cancel_sweep(session: Session, code: str, sweep_id: int) -> list[int]:
     else:
         cancelled = []
     if not cancelled:
-        raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel")
+        raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel.")
     return cancelled
