@@ -3,7 +3,7 @@
 - `analysts/api-reference.md` and `openapi.json`: rendered from `app.main.create_app().openapi()`, so the
   API reference cannot drift from the routes.
 - Screenshots: a page asks for one with `<!-- screenshot: NAME.png | caption -->`; the browser tests save
-  `tests/artifacts/NAME.png` (git-ignored). When the file is there it is copied into the site as
+  `tests/artifacts/pages/NN-NAME.png` (git-ignored). When the file is there it is copied into the site as
   `screenshots/NAME.png`; when it is not (a build before any browser test ran) the page says so in a note
   instead of failing the strict build over a missing image.
 """
@@ -43,9 +43,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     spec = openapi()
     files.append(File.generated(config, "openapi.json", content=json.dumps(spec, indent=2) + "\n"))
     files.append(File.generated(config, "analysts/api-reference.md", content=render(spec)))
-    for png in sorted(ARTIFACTS.glob("*.png")):
-        files.append(File.generated(config, f"screenshots/{png.name}", abs_src_path=str(png)))
+    for name, png in sorted(screenshots().items()):
+        files.append(File.generated(config, f"screenshots/{name}", abs_src_path=str(png)))
     return files
+
+
+def screenshots() -> dict[str, Path]:
+    """The browser tests' screenshots by name: `tests/artifacts/pages/08-run-detail.png` is `run-detail.png`
+    (the number is the order the journey took them in, which changes as pages are added)."""
+    found: dict[str, Path] = {}
+    for png in sorted(ARTIFACTS.rglob("*.png")):
+        found[re.sub(r"^\d+-", "", png.name)] = png
+    return found
 
 
 def screenshot_markdown(name: str, caption: str, page_uri: str, available: bool) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from docsite import hooks
 from docsite.hooks import openapi
 from docsite.openapi_markdown import operation_anchor
 
@@ -149,3 +150,33 @@ def test_every_repository_file_a_page_names_exists() -> None:
                 if not (ROOT / name.rstrip("/")).exists():
                     missing.append(f"{path.relative_to(ROOT)}:{number}: `{name}`")
     assert not missing, "pages name files that do not exist (renamed? fix the page):\n" + "\n".join(missing)
+
+
+def test_screenshots_are_found_by_name_whatever_their_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "03-upload.png").write_bytes(b"png")
+    (tmp_path / "pages" / "14-run-detail-analyst.png").write_bytes(b"png")
+    monkeypatch.setattr(hooks, "ARTIFACTS", tmp_path)
+    assert hooks.screenshots() == {
+        "upload.png": tmp_path / "pages" / "03-upload.png",
+        "run-detail-analyst.png": tmp_path / "pages" / "14-run-detail-analyst.png",
+    }
+
+
+def test_a_screenshot_is_shown_when_the_browser_tests_saved_it_and_explained_when_not() -> None:
+    shown = hooks.screenshot_markdown("upload.png", "The upload page", "finance-directors/index.md", True)
+    assert "](../screenshots/upload.png)" in shown and "The upload page" in shown
+    missing = hooks.screenshot_markdown("upload.png", "The upload page", "finance-directors/index.md", False)
+    assert missing.startswith('!!! note "Screenshot: The upload page"') and "](" not in missing
+
+
+def test_every_screenshot_a_page_asks_for_is_one_the_browser_tests_take() -> None:
+    journey = ROOT / "tests" / "app" / "web" / "test_browser.py"
+    if not journey.exists():
+        pytest.skip("the browser tests (issue 12) have not landed")
+    taken = {f"{name}.png" for name in re.findall(r'shot\(\s*\w+,\s*\w+,\s*"([\w-]+)"', journey.read_text())}
+    asked = {m["name"] for p in DOCS.rglob("*.md") for m in hooks.SCREENSHOT.finditer(p.read_text())}
+    assert asked, "no page shows a screenshot"
+    assert asked <= taken, f"screenshots no browser test takes: {sorted(asked - taken)}"
