@@ -42,7 +42,10 @@ def openapi() -> dict[str, Any]:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     spec = openapi()
     files.append(File.generated(config, "openapi.json", content=json.dumps(spec, indent=2) + "\n"))
-    files.append(File.generated(config, "analysts/api-reference.md", content=render(spec)))
+    from app.core.errors import PROBLEM_TYPES
+
+    page = render(spec, PROBLEM_TYPES)
+    files.append(File.generated(config, "analysts/api-reference.md", content=page))
     for name, png in sorted(screenshots().items()):
         files.append(File.generated(config, f"screenshots/{name}", abs_src_path=str(png)))
     return files

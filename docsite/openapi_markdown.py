@@ -165,8 +165,26 @@ def _schema(name: str, schema: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(spec: dict[str, Any]) -> str:
-    """The whole reference page: operations grouped by tag, then every schema."""
+def _problem_types(problem_types: dict[str, tuple[str, str]]) -> list[str]:
+    if not problem_types:
+        return []
+    lines = [
+        "## Problem types { #problem-types }",
+        "",
+        "Every error's `type` is `/problems/<kind>` on the service (GET it for this description); "
+        "branch on it in code, show `detail` to people.",
+        "",
+        "| `type` | title | what it means |",
+        "|---|---|---|",
+    ]
+    for kind, (title, meaning) in problem_types.items():
+        lines.append(f"| `/problems/{kind}` | {_cell(title)} | {_cell(meaning)} |")
+    return [*lines, ""]
+
+
+def render(spec: dict[str, Any], problem_types: dict[str, tuple[str, str]] | None = None) -> str:
+    """The whole reference page: operations grouped by tag, the problem types, then every schema."""
+    problem_types = problem_types or {}
     by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
     for path, item in spec.get("paths", {}).items():
         for method in METHODS:
@@ -189,6 +207,7 @@ def render(spec: dict[str, Any]) -> str:
         lines += [f"## {tag}", ""]
         for method, path, operation in by_tag[tag]:
             lines += _operation(method, path, operation)
+    lines += _problem_types(problem_types)
     lines += ["## Schemas", ""]
     for name, schema in sorted((spec.get("components") or {}).get("schemas", {}).items()):
         lines += _schema(name, schema)

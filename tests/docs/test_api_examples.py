@@ -125,7 +125,8 @@ def test_the_analysts_examples_run_against_a_live_server(server: Server) -> None
     assert counted and counted[1] == counted[2] and int(counted[1]) > 0, out
 
     out = run_example(server, "errors.py")
-    assert out.startswith("401 application/problem+json"), out
+    assert out.startswith("401 application/problem+json /problems/unauthorised"), out
+    assert "/problems/unknown-filter-value" in out and "payroll" in out, out
 
     out = run_example(server, "upload.py")
     assert re.search(r"0 inserted, 1 updated, \d+ unchanged, 0 skipped", out), out

@@ -104,6 +104,10 @@ def test_the_api_reference_documents_every_operation_of_the_app(site: Path) -> N
     ]
     assert not missing, f"operations missing from the API reference: {missing}"
     assert (site / "openapi.json").is_file()
+    from app.core.errors import PROBLEM_TYPES
+
+    undocumented = [kind for kind in PROBLEM_TYPES if f"/problems/{kind}</code>" not in reference]
+    assert not undocumented, f"problem types missing from the API reference: {undocumented}"
 
 
 def _documentation_files() -> list[Path]:
@@ -180,3 +184,24 @@ def test_every_screenshot_a_page_asks_for_is_one_the_browser_tests_take() -> Non
     asked = {m["name"] for p in DOCS.rglob("*.md") for m in hooks.SCREENSHOT.finditer(p.read_text())}
     assert asked, "no page shows a screenshot"
     assert asked <= taken, f"screenshots no browser test takes: {sorted(asked - taken)}"
+
+
+def test_every_page_the_code_cites_exists() -> None:
+    """The code cites pages as `docs/…md` in comments and messages: a moved page gets them fixed."""
+    cited = re.compile(r"\bdocs/[\w/-]+\.md\b")
+    missing = []
+    sources = [ROOT / "README.md", ROOT / "Makefile", ROOT / "Dockerfile", ROOT / "mkdocs.yml"]
+    for package in ("app", "models", "solver", "migrations", "fixtures", "tests", "benchmarks", "docsite"):
+        sources += sorted((ROOT / package).rglob("*.py")) + sorted((ROOT / package).rglob("*.md"))
+    for path in sources:
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            missing += [
+                f"{path.relative_to(ROOT)}:{number}: {page}"
+                for page in cited.findall(line)
+                if not (ROOT / page).is_file()
+            ]
+    assert not missing, "the code cites pages that do not exist (moved? cite the new path):\n" + "\n".join(
+        missing
+    )
