@@ -1,8 +1,8 @@
 """RFC 9457 problem details for every error the API returns.
 
 Each kind of error has a stable `type` URI, `/problems/<kind>` on this service (GET it for a description;
-the list is in PROBLEM_TYPES, the OpenAPI description and docs/api.md): clients branch on `type`, people
-read `detail`, a sentence that says what was wrong and what to do."""
+the list is in PROBLEM_TYPES, the OpenAPI description and docs/analysts/index.md): clients branch on
+`type`, people read `detail`, a sentence that says what was wrong and what to do."""
 
 from __future__ import annotations
 
