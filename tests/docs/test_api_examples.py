@@ -67,7 +67,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     directory = tmp_path_factory.mktemp("examples")
     with fresh_database_url(str(request.param), directory, migrate=False) as database_url:
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "STP_PORT": str(port), "STP_RUN_WORKERS": "2"}
+        env = {**os.environ, "DATABASE_URL": database_url, "STP_PORT": str(port), "STP_RUN_WORKERS": "1"}
         _stpplan(env, "db", "upgrade")
         _stpplan(env, "demo", "load")
         log = directory / "serve.log"
@@ -117,6 +117,7 @@ def test_every_example_is_tested_and_shown_on_the_analysts_page() -> None:
         assert included, f"docs/analysts/index.md does not include {path.name}"
 
 
+@pytest.mark.slow
 def test_the_analysts_examples_run_against_a_live_server(server: Server) -> None:
     # In one test, in the page's order (the upload changes a figure the later runs then plan with): under
     # pytest-xdist separate tests could each start their own server.

@@ -205,3 +205,13 @@ def test_every_page_the_code_cites_exists() -> None:
     assert not missing, "the code cites pages that do not exist (moved? cite the new path):\n" + "\n".join(
         missing
     )
+
+
+def test_a_page_left_out_of_the_nav_is_listed_under_more_notes(tmp_path: Path) -> None:
+    (tmp_path / "planners").mkdir()
+    (tmp_path / "index.md").write_text("# Home\n")
+    (tmp_path / "planners" / "index.md").write_text("# Planners\n")
+    (tmp_path / "deploy.md").write_text("# Deploying\n")
+    config = {"docs_dir": str(tmp_path), "nav": [{"Home": "index.md"}, {"Planners": ["planners/index.md"]}]}
+    hooks.on_config(config)  # type: ignore[arg-type]
+    assert config["nav"][-1] == {"More notes": ["deploy.md"]}
