@@ -258,6 +258,7 @@ def _check_against_database(
             )
         else:
             on_sheet.add(org.code)
+    on_sheet |= parsed.refused_organisations
     here = {code for code in codes if code in on_sheet or homes.get(code) == footprint.code}
     if here == codes:
         return errors
