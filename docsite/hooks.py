@@ -31,6 +31,31 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOT = re.compile(r"<!--\s*screenshot:\s*(?P<name>[\w.-]+\.png)\s*\|\s*(?P<caption>.*?)\s*-->")
 
 
+def _nav_paths(items: Any) -> set[str]:
+    if isinstance(items, str):
+        return {items}
+    if isinstance(items, dict):
+        return set().union(*(_nav_paths(v) for v in items.values())) if items else set()
+    if isinstance(items, list):
+        return set().union(*(_nav_paths(v) for v in items)) if items else set()
+    return set()
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """A page someone added to docs/ without a place in `nav:` is listed under "More notes" rather than
+    left unreachable (or failing the strict build for everyone): move it to its reader's section."""
+    docs = Path(config["docs_dir"])
+    listed = _nav_paths(config["nav"])
+    extra = sorted(
+        path.relative_to(docs).as_posix()
+        for path in docs.rglob("*.md")
+        if path.relative_to(docs).as_posix() not in listed
+    )
+    if extra and config["nav"] is not None:
+        config["nav"].append({"More notes": extra})
+    return config
+
+
 def openapi() -> dict[str, Any]:
     from app.main import create_app
     from app.runs.executor import QueueOnlyExecutor

@@ -13,7 +13,7 @@ FOOTPRINT = os.environ.get("STP_FOOTPRINT", "E54000007")
 with httpx.Client(base_url=API, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as api:
     created = api.post(
         f"/footprints/{FOOTPRINT}/sweeps",
-        json={"grid": {"savings_multipliers": [0.8, 1.0, 1.2]}, "options": {"time_limit": 5}},
+        json={"grid": {"savings_multipliers": [0.8, 1.0, 1.2]}, "options": {"time_limit": 3}},
     )
     created.raise_for_status()
     sweep = created.json()

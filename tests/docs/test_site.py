@@ -24,17 +24,19 @@ TEXT_SUFFIXES = {".md", ".py", ".yml", ".yaml", ".json", ".txt", ".csv", ".js", 
 MACHINE_PATH = re.compile(
     r"(?<![\w.~-])(?:/(?:work|root|home|tmp|Users|mnt|opt|private|var/folders)/|[A-Z]:\\\\)"
 )
+PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 SNIPPET = re.compile(r'^\s*--8<--\s+"([^"]+)"', re.M)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as `make docs` builds it (strict), into a scratch folder."""
+    """The site as `make docs` builds it (strict, with no way out to the internet), into a scratch folder."""
     target = tmp_path_factory.mktemp("site")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(target)],
         cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        # Any fetch from the internet during the build would go to a closed port and fail it.
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **{v: "http://127.0.0.1:9" for v in PROXIES}},
         capture_output=True,
         text=True,
         timeout=300,
@@ -205,3 +207,13 @@ def test_every_page_the_code_cites_exists() -> None:
     assert not missing, "the code cites pages that do not exist (moved? cite the new path):\n" + "\n".join(
         missing
     )
+
+
+def test_a_page_left_out_of_the_nav_is_listed_under_more_notes(tmp_path: Path) -> None:
+    (tmp_path / "planners").mkdir()
+    (tmp_path / "index.md").write_text("# Home\n")
+    (tmp_path / "planners" / "index.md").write_text("# Planners\n")
+    (tmp_path / "deploy.md").write_text("# Deploying\n")
+    config = {"docs_dir": str(tmp_path), "nav": [{"Home": "index.md"}, {"Planners": ["planners/index.md"]}]}
+    hooks.on_config(config)  # type: ignore[arg-type]
+    assert config["nav"][-1] == {"More notes": ["deploy.md"]}
