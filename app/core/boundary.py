@@ -33,6 +33,7 @@ def body_too_large(limit: int) -> ProblemError:
         f"The request body is larger than the limit of {limit / (1024 * 1024):.0f} MB "
         "(STP_REQUEST_MAX_BYTES); send the data in smaller batches.",
         limit_bytes=limit,
+        kind="too-large",
     )
 
 
@@ -151,7 +152,12 @@ class RequestBoundary:
     ) -> None:
         if found:
             where = ", ".join(p["field"] or p["pointer"] for p in found[:5])
-            problem = ProblemError(422, f"Request is not valid: {where}", errors=found)
+            problem = ProblemError(
+                422,
+                f"Text in the request holds a character it may not: {where}",
+                errors=found,
+                kind="unprintable-text",
+            )
             await self._answer(request, problem, scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -167,6 +173,7 @@ class RequestBoundary:
             title=problem.title,
             errors=problem.errors,
             headers=problem.headers,
+            kind=problem.kind,
             **problem.extra,
         )
         await response(scope, receive, send)

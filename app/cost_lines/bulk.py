@@ -65,8 +65,12 @@ def _problem(loc: list[Any], message: str, value: Any = None, kind: str = "") ->
     return found
 
 
-def _invalid(detail: str, errors: list[dict[str, Any]], total: int | None = None) -> ProblemError:
-    return ProblemError(422, detail, errors=errors, errors_total=len(errors) if total is None else total)
+def _invalid(
+    detail: str, errors: list[dict[str, Any]], total: int | None = None, kind: str = "invalid-data"
+) -> ProblemError:
+    return ProblemError(
+        422, detail, errors=errors, errors_total=len(errors) if total is None else total, kind=kind
+    )
 
 
 def parse_payload(body: bytes, max_lines: int) -> list[Any]:
@@ -80,6 +84,7 @@ def parse_payload(body: bytes, max_lines: int) -> list[Any]:
         raise _invalid(
             f"The body is not valid JSON: {exc.msg} at {where}.",
             [_problem(["body"], f"{exc.msg} at {where}", kind="json_invalid")],
+            kind="malformed-json",
         ) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("lines"), list):
         raise _invalid(
@@ -138,6 +143,8 @@ def upsert_payload(
             line.get("function"),
             line.get("financial_year"),
         )
+        if valid is not None:  # the canonical year ("2017-18" is "2017/18")
+            year = valid[index].financial_year
         at = ["body", "lines", index]
         if isinstance(organisation, str) and organisation not in organisations:
             add(

@@ -26,8 +26,8 @@ def _too_many(detail: str) -> ProblemError:
     return ProblemError(
         429,
         detail + f" Try again in {RETRY_AFTER_SECONDS} seconds, or cancel runs you no longer need.",
-        title="Too many requests",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        kind="too-many-requests",
     )
 
 

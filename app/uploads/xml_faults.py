@@ -14,6 +14,8 @@ from bisect import bisect_right
 from typing import Any
 from zipfile import ZipFile
 
+from app.uploads.formulas import _sheet_parts
+
 _PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _REFERENCE = re.compile(rb"&([^;&<\s]{0,32})(;?)")
 _CELL = re.compile(rb"<c\b([^>]*)>")
@@ -66,8 +68,6 @@ def _message(reference: str) -> str:
 def locate(data: bytes) -> list[dict[str, Any]]:
     """A problem (sheet, cell, column, value, message) for each bad reference; empty when there is none
     or the file cannot be searched (then the parser's own words are all there is)."""
-    from app.uploads.reader import _sheet_parts  # the reader imports this module
-
     try:
         with ZipFile(io.BytesIO(data)) as archive:
             parts = _sheet_parts(archive)

@@ -62,7 +62,7 @@ def test_an_implausible_figure_is_refused_at_its_cell_and_the_upload_recorded(
     body = problem(upload(client, workbook(row), footprint=footprint), 422)
     assert [(e["sheet"], e["cell"]) for e in body["errors"]] == [("CostLines", cell)]
     assert words in body["errors"][0]["message"]
-    uploads = client.get(f"/footprints/{footprint}/uploads").json()
+    uploads = client.get(f"/footprints/{footprint}/uploads").json()["items"]
     assert [u["status"] for u in uploads] == ["refused"]
     assert client.get(f"/footprints/{footprint}/cost-lines").json()["total"] == 0
 

@@ -140,4 +140,4 @@ def test_an_xml_reference_a_workbook_may_not_hold_is_reported_at_its_cell(
     # a reference to a control character the parser reads is refused as that character
     assert "retype the cell" in body["errors"][0]["message"] or "U+001F" in body["errors"][0]["message"]
 
-    assert client.get(f"/footprints/{FP}/uploads").json()[-1]["status"] == "refused"
+    assert client.get(f"/footprints/{FP}/uploads").json()["items"][-1]["status"] == "refused"

@@ -116,7 +116,7 @@ def test_an_uploaded_name_with_a_control_character_is_refused_at_its_cell(client
     body = problem(upload(client, _workbook_with(b"Bad_x000B_name"), footprint=FP), 422)
     assert [(e["sheet"], e["cell"]) for e in body["errors"]] == [("Organisations", "B2")]
     assert "U+000B" in body["errors"][0]["message"]
-    assert client.get(f"/footprints/{FP}/organisations").json() == []
+    assert client.get(f"/footprints/{FP}/organisations").json()["items"] == []
 
 
 def test_a_control_character_in_a_file_name_is_replaced(client: TestClient) -> None:
