@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     bulk_max_rows: int = Field(default=200_000, validation_alias="STP_BULK_MAX_ROWS")
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
     sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
-    # Every request but a workbook upload (docs/limits.md): its body, and the problems one answer lists.
+    # Every request but a workbook upload (docs/operators/limits.md): its body, and the problems one answer lists.
     request_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="STP_REQUEST_MAX_BYTES"
     )
@@ -51,16 +51,16 @@ class Settings(BaseSettings):
     run_workers: int = Field(default=2, ge=1, validation_alias="STP_RUN_WORKERS")
     run_heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="STP_RUN_HEARTBEAT_SECONDS")
     run_stale_after_seconds: float = Field(default=60.0, gt=0, validation_alias="STP_RUN_STALE_AFTER_SECONDS")
-    # How many runs (and sweeps) may wait to start (docs/limits.md): more is a 429 with Retry-After.
+    # How many runs (and sweeps) may wait to start (docs/operators/limits.md): more is a 429 with Retry-After.
     run_max_queued_per_token: int = Field(default=10, ge=1, validation_alias="STP_RUN_MAX_QUEUED_PER_TOKEN")
     run_max_queued_per_footprint: int = Field(
         default=50, ge=1, validation_alias="STP_RUN_MAX_QUEUED_PER_FOOTPRINT"
     )
     sweep_max_waiting_per_token: int = Field(
-        default=2, ge=1, validation_alias="STP_SWEEP_MAX_WAITING_PER_TOKEN"
+        default=5, ge=1, validation_alias="STP_SWEEP_MAX_WAITING_PER_TOKEN"
     )
     sweep_max_waiting_per_footprint: int = Field(
-        default=5, ge=1, validation_alias="STP_SWEEP_MAX_WAITING_PER_FOOTPRINT"
+        default=10, ge=1, validation_alias="STP_SWEEP_MAX_WAITING_PER_FOOTPRINT"
     )
     run_reap_every_seconds: float = Field(default=15.0, gt=0, validation_alias="STP_RUN_REAP_EVERY_SECONDS")
 

@@ -38,7 +38,7 @@ class Run(TimestampMixin, Base):
     error_message: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(200), default="")
-    # the token that asked for it (its queued runs are capped, docs/limits.md); None from the CLI
+    # the token that asked for it (its queued runs are capped, docs/operators/limits.md); None from the CLI
     created_by_token_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_token.id", ondelete="SET NULL"), index=True
     )

@@ -188,7 +188,7 @@ def document_problems(app: FastAPI) -> None:
                     responses.setdefault("409", _problem("Clashes with the data as it is"))
                 if operation.get("requestBody"):
                     responses.setdefault(
-                        "413", _problem("The body is larger than the limit (docs/limits.md)")
+                        "413", _problem("The body is larger than the limit (docs/operators/limits.md)")
                     )
         for unused in ("HTTPValidationError", "ValidationError"):
             if f'"#/components/schemas/{unused}"' not in json.dumps(schema.get("paths", {})):

@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 TOKEN_PREFIX = "stp_"
 DEFAULT_LIFETIME = timedelta(days=90)
-# The longest a token may live (docs/access.md): a forgotten token must stop working on its own.
+# The longest a token may live (docs/analysts/access.md): a forgotten token must stop working on its own.
 MAX_LIFETIME = timedelta(days=365)
 BOOTSTRAP_NAME = "demo-admin"
 

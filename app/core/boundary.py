@@ -1,4 +1,4 @@
-"""What every request is checked for before a route sees it (docs/limits.md):
+"""What every request is checked for before a route sees it (docs/operators/limits.md):
 
 - its body is at most `STP_REQUEST_MAX_BYTES` (413 with the limit; workbook uploads have their own,
   larger limit, checked by their route as the file arrives);

@@ -95,12 +95,12 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "too-many-requests": (
         "Too many requests",
         "Too many runs or sweeps are already waiting to start for this token or footprint; nothing was "
-        "queued. Send it again after Retry-After seconds, or cancel runs no longer needed (docs/limits.md).",
+        "queued. Send it again after Retry-After seconds, or cancel runs no longer needed (docs/operators/limits.md).",
     ),
     "unprintable-text": (
         "Text holds a character it may not",
         "A text holds a control character, a lone surrogate or a non-character (only fields of several "
-        "lines may hold tabs and line breaks); `errors` names each place (docs/limits.md).",
+        "lines may hold tabs and line breaks); `errors` names each place (docs/operators/limits.md).",
     ),
     "server-error": ("Internal server error", "Something failed in the service; nothing was saved."),
     "unavailable": ("Service unavailable", "The service cannot answer now; try again later."),

@@ -1,4 +1,4 @@
-"""A bulk JSON payload of cost lines, checked whole before anything is saved (docs/limits.md).
+"""A bulk JSON payload of cost lines, checked whole before anything is saved (docs/operators/limits.md).
 
 Every problem of the payload comes in one answer: a line's format errors (a missing field, a negative
 or implausible amount, a malformed year, a control character), and its unknown organisation or function

@@ -1,4 +1,4 @@
-"""How much optimisation one token and one footprint may have waiting (docs/limits.md).
+"""How much optimisation one token and one footprint may have waiting (docs/operators/limits.md).
 
 Runs wait in one queue for a few workers, so one token queueing hundreds of runs a minute would hold up
 every footprint's work. A new run is refused (429, with Retry-After) while its token already has
