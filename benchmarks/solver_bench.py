@@ -175,8 +175,12 @@ def run(size: str, seed: int, mode: str, limit: float, best: dict[str, Any], pro
     return row
 
 
-def verdicts(rows: list[Row]) -> None:
-    """Medians over seeds against issue 11's targets (shared mode)."""
+def verdicts(rows: list[Row], best: dict[str, Any]) -> None:
+    """Medians over seeds against issue 11's targets (shared mode), shortfalls against the best plan
+    known after every run (a later run may have beaten the one known when an earlier run printed)."""
+    for r in rows:
+        known = best.get(key(r.size, r.seed, r.mode), {}).get("npv", float("nan"))
+        r.shortfall = 100.0 * (known - r.npv) / max(abs(known), 1.0)
     print("\nshared mode, median over seeds, against the targets")
     by: dict[tuple[str, float], list[Row]] = {}
     for r in rows:
@@ -236,7 +240,7 @@ def bench_footprints(
                 for limit in limits or DEFAULT_LIMITS.get(size, [60.0]):
                     rows.append(run(size, seed, mode, limit, best, problem))
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
-    verdicts(rows)
+    verdicts(rows, best)
 
 
 def refresh_best(sizes: list[str], seeds: list[int], modes: list[str], limit: float) -> None:
