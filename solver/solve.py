@@ -68,6 +68,10 @@ RESTRICTED_NODES = 500  # the model restricted to the known plans' hosts (step 4
 TRIAL_NODES = 200  # each restricted model of the host search (step 5, own mode)
 LOCK_PLAN_NODES = 2000  # the plan built around must_* locks (step 1)
 
+# A step that builds a model and hands it to HiGHS is not started with less than this left (HiGHS gets at
+# least half a second once started): starting it would only overrun the limit.
+MIN_STEP_SECONDS = 0.5
+
 # The joint model is built when HiGHS can be expected to solve its LP relaxation in this many seconds
 # (`_lp_seconds_estimate`): decided by size alone, so that the steps never depend on the time limit.
 JOINT_LP_SECONDS = 8.0
@@ -416,7 +420,7 @@ class _Deadline:
             return None
         return max(0.0, self.end - time.perf_counter() - (self.reserve if reserve else 0.0))
 
-    def out(self, needed: float = 0.0) -> bool:
+    def out(self, needed: float = MIN_STEP_SECONDS) -> bool:
         """True once a step was cut short by the deadline, or when less than `needed` seconds (plus the
         reserve) are left. From then on no further step may start: `solve` runs a fixed sequence of
         steps, each limited by work (HiGHS nodes) rather than seconds, and the deadline only decides how
@@ -570,8 +574,6 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     relaxation_hosts: dict[str, dict[str, float]] = {}
     if not deadline.out():
         relaxation_bound, relaxation_hosts = upper_bound_and_hosts(problem, time_limit=deadline.left())
-        if relaxation_bound is None and deadline.out():
-            pass  # the LP was stopped by the deadline: nothing more runs
         if relaxation_bound is not None and relaxation_bound < incumbent_npv - PENNY:
             notes.append("the relaxation's bound fell below a known plan; not trusted")
             relaxation_bound = None
@@ -799,6 +801,8 @@ def _restricted(
     """The best plan of the model in which only `hosts` may host (feasible for the whole problem,
     never a bound), or None when it found none that passes `check_feasible`. Limited by `node_limit`
     HiGHS nodes; cut short only by the deadline (which then stops the whole sequence)."""
+    if deadline.out():
+        return None
     restricted = build_model(problem, hosts_only=hosts, name="restricted")
     stats.build_seconds += restricted.build_seconds
     if restricted.infeasible_reasons:
