@@ -338,6 +338,95 @@ SCHEMA_PROPERTIES: dict[str, str] = {
 }
 
 
+# A request body for each operation that takes JSON, that works against the demo footprint (`make run`
+# loads it): Swagger UI fills these in, and tests/app/core/test_openapi.py sends every one to the demo.
+EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/footprints"): {
+        "code": "E54000042",
+        "name": "Cheshire and Merseyside",
+        "region": "North West",
+        "maturity": "developing",
+    },
+    ("patch", "/footprints/{code}"): {"region": "North West", "maturity": "advanced"},
+    ("post", "/footprints/{code}/organisations"): {
+        "code": "RBT",
+        "name": "Mid Cheshire Hospitals NHS Foundation Trust",
+        "kind": "PROVIDER",
+        "compatibility_groups": {"it": "LDR Cheshire (illustrative)"},
+    },
+    ("patch", "/footprints/{code}/organisations/{org_code}"): {"name": "Bolton NHS Foundation Trust"},
+    ("post", "/footprints/{code}/cost-lines"): {
+        "organisation": "RMC",
+        "function": "finance",
+        "financial_year": "2015/16",
+        "pay": "1234567.89",
+        "non_pay": "234567.00",
+        "wte": "31.50",
+    },
+    ("post", "/footprints/{code}/cost-lines/bulk"): {
+        "lines": [
+            {
+                "organisation": "RMC",
+                "function": "payroll",
+                "financial_year": "2015/16",
+                "pay": "412000.00",
+                "non_pay": "58000.00",
+                "wte": "11.20",
+            },
+            {
+                "organisation": "RMC",
+                "function": "hr",
+                "financial_year": "2015-16",
+                "pay": "1650000.00",
+                "non_pay": "190000.00",
+                "wte": "38.00",
+            },
+        ]
+    },
+    ("patch", "/footprints/{code}/cost-lines/{line_id}"): {"pay": "1250000.00", "wte": "30.00"},
+    ("post", "/footprints/{code}/assumption-sets"): {
+        "name": "Green Book central case",
+        "description": "HM Treasury discount rate, 41 % optimism bias on one-off costs, boards protected",
+        "discount_rate": "0.035",
+        "horizon_years": 5,
+        "optimism_bias_cost_uplift": "0.41",
+        "board_acceptability": True,
+        "board_tolerance": "0",
+    },
+    ("put", "/footprints/{code}/assumption-sets/{name}"): {
+        "description": "A cautious case: a quarter off every saving rate",
+        "discount_rate": "0.035",
+        "horizon_years": 5,
+        "optimism_bias_savings_haircut": "0.25",
+        "board_acceptability": True,
+    },
+    ("post", "/footprints/{code}/locks"): {
+        "kind": "may_not_host",
+        "organisation": "RMC",
+        "function": "payroll",
+        "reason": "Bolton's payroll team moves site next year",
+    },
+    ("post", "/footprints/{code}/runs"): {
+        "label": "Central case",
+        "assumption_set": None,
+        "options": {"time_limit": 30, "relative_gap": 0.0001, "solver": "highs"},
+    },
+    ("post", "/footprints/{code}/runs/{run_id}/reviews"): {
+        "decision": "approve",
+        "comment": "Figures agree with the 2017/18 returns; take to the STP board.",
+    },
+    ("post", "/footprints/{code}/sweeps"): {
+        "grid": {"savings_multipliers": [0.8, 1.0, 1.2]},
+        "options": {"time_limit": 30},
+    },
+    ("post", "/tokens"): {
+        "name": "Bolton finance director",
+        "role": "finance_director",
+        "footprints": ["E54000007"],
+    },
+}
+
+
 def _describe_schema(name: str, schema: dict[str, Any]) -> None:
     if not schema.get("description") and name in SCHEMAS:
         schema["description"] = SCHEMAS[name]
@@ -361,6 +450,9 @@ def install_descriptions(app: FastAPI) -> None:
             for method, operation in operations.items():
                 if not operation.get("description") and (method, path) in OPERATIONS:
                     operation["description"] = OPERATIONS[(method, path)]
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+                if body is not None and (method, path) in EXAMPLES:
+                    body.setdefault("example", EXAMPLES[(method, path)])
                 for parameter in operation.get("parameters", []):
                     if not parameter.get("description") and parameter["name"] in PARAMETERS:
                         parameter["description"] = PARAMETERS[parameter["name"]]
