@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     bulk_max_rows: int = Field(default=200_000, validation_alias="STP_BULK_MAX_ROWS")
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
     sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
-    # Every request but a workbook upload (docs/operators/limits.md): its body, and the problems one answer lists.
+    # Every request but a workbook upload (docs/operators/limits.md): its body, and the problems one
+    # answer lists.
     request_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="STP_REQUEST_MAX_BYTES"
     )

@@ -95,7 +95,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "too-many-requests": (
         "Too many requests",
         "Too many runs or sweeps are already waiting to start for this token or footprint; nothing was "
-        "queued. Send it again after Retry-After seconds, or cancel runs no longer needed (docs/operators/limits.md).",
+        "queued. Send it again after Retry-After seconds, or cancel runs no longer needed "
+        "(docs/operators/limits.md).",
     ),
     "unprintable-text": (
         "Text holds a character it may not",

@@ -37,7 +37,8 @@ NO_RESULTS: dict[int | str, dict[str, Any]] = {
 }
 TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {
-        "description": "Too many runs waiting already (docs/operators/limits.md); retry after `Retry-After` seconds",
+        "description": "Too many runs waiting already (docs/operators/limits.md); "
+        "retry after `Retry-After` seconds",
         "content": _PROBLEM,
     }
 }
