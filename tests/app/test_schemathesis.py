@@ -61,6 +61,7 @@ def _seed(client: TestClient) -> dict[str, str]:
         "sweep_id": str(sweep.json()["id"]),
         "upload_id": str(uploaded.json()["upload_id"]),
         "token_id": str(token["id"]),
+        "kind": "too-large",
     }
 
 
