@@ -8,16 +8,20 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATA_DIR = Path("var")
+# The repository (or, in the container, the install directory: the package is installed editable). The
+# default database and `.env` are found here, so `stpplan` uses the same database from any directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
 
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_DATA_DIR / 'stp-planner.sqlite3'}",
         validation_alias="DATABASE_URL",
-        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://… in production",
+        description="SQLAlchemy URL; by default the SQLite file var/stp-planner.sqlite3 of the project "
+        "(whatever the working directory), postgresql+psycopg://… in production",
     )
     host: str = Field(default="127.0.0.1", validation_alias="STP_HOST")
     port: int = Field(default=8000, validation_alias="STP_PORT")

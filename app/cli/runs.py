@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
 import typer
 
 from app.cli.base import cli
+
+if TYPE_CHECKING:
+    from app.runs.schemas import RunRead
 
 
 @cli.command("run")
@@ -138,3 +144,203 @@ def sweep_command(
     typer.echo(f"NPV P10 £{result.npv_p10}  P50 £{result.npv_p50}  P90 £{result.npv_p90}")
     for hub in result.hubs[:20]:
         typer.echo(f"  {hub.function:<24} {hub.host:<10} in {hub.share:.0%} of scenarios")
+
+
+# ---- `stpplan runs …`: what a planner does with runs once they exist ------------------------------
+
+runs_cli = typer.Typer(help="List, show, review and compare optimisation runs", no_args_is_help=True)
+cli.add_typer(runs_cli, name="runs")
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    from decimal import ROUND_HALF_UP
+
+    whole = abs(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{'−' if value < 0 and whole else ''}£{whole:,}"
+
+
+def outcome_words(run: RunRead) -> str:
+    """The run's outcome in a sentence a finance director understands.
+
+    Local to the command line until the service gives every run its `outcome_text` (issue 11)."""
+    progress = run.progress
+    gap = None if progress is None or progress.relative_gap is None else progress.relative_gap
+    bound = None if progress is None else progress.best_bound
+    within = (
+        f"; proven within {gap:.1%} of the best possible plan (bound {_money(bound)})"
+        if gap is not None and bound is not None
+        else ""
+    )
+    status = run.status.value
+    if status == "queued":
+        return "Waiting for a worker to start it."
+    if status == "running":
+        if progress is None or progress.incumbent is None:
+            return "Solving: no plan found yet."
+        best = _money(progress.incumbent)
+        return f"Solving for {progress.seconds:.0f} s: best plan so far NPV {best}{within}."
+    if status == "optimal":
+        return f"The best possible plan: NPV {_money(run.npv)}, payback year {run.payback_year or 'none'}."
+    if status == "feasible":
+        return (
+            f"A good plan, not proven the best: NPV {_money(run.npv)}{within}. "
+            "It stopped at its time limit; a longer run may find a better one."
+        )
+    if status == "infeasible":
+        return f"No plan satisfies every rule and lock: {run.error_message or 'no reason recorded'}."
+    if status == "cancelled":
+        return "Cancelled before it finished: it has no results."
+    return f"The run failed: {run.error_message or 'no reason recorded'}."
+
+
+PAST = {"approve": "approved", "reject": "rejected"}
+
+
+def _run_line(run: RunRead) -> str:
+    label = f"  {run.label}" if run.label else ""
+    review = f"  [{PAST[run.review.value]}]" if run.review else ""
+    return (
+        f"{run.id:>5}  {run.footprint}  {run.status.value:<10} NPV {_money(run.npv):>14}  "
+        f"{run.created_at:%Y-%m-%d %H:%M}  {run.created_by}{review}{label}"
+    )
+
+
+@runs_cli.command("list")
+def runs_list(
+    footprint: list[str] = typer.Option([], "--footprint", help="only this footprint (repeat for several)"),
+    status: str | None = typer.Option(None, "--status", help="queued, running, optimal, feasible, …"),
+) -> None:
+    """Runs, newest first: id, footprint, status, NPV, when, who, review, label."""
+    from app.footprints.service import list_footprints
+    from app.runs import service
+    from models import RunStatus
+    from models.session import session_scope
+
+    try:
+        wanted = None if status is None else RunStatus(status)
+    except ValueError:
+        raise typer.BadParameter(f"status is one of {', '.join(s.value for s in RunStatus)}") from None
+    with session_scope() as session:
+        codes = footprint or [f.code for f in list_footprints(session)]
+        runs = [
+            service.read(session, run, code)
+            for code in codes
+            for run in service.list_runs(session, code, wanted)
+        ]
+    if not runs:
+        typer.echo("no runs" + (f" with status {status}" if status else ""))
+    for run in sorted(runs, key=lambda r: r.id, reverse=True):
+        typer.echo(_run_line(run))
+
+
+@runs_cli.command("show")
+def runs_show(run_id: int = typer.Argument(..., help="the run's id (stpplan runs list)")) -> None:
+    """One run: status, progress, outcome in words, headline figures and review."""
+    from app.runs import service
+    from models.session import session_scope
+
+    with session_scope() as session:
+        found, code = service.locate_run(session, run_id)
+        run = service.read(session, found, code)
+        reviews = list(service.reviews(session, code, run_id))
+        history = [
+            f"{r.decision.value} by {r.reviewer} ({r.created_at:%Y-%m-%d %H:%M}): {r.comment}"
+            for r in reviews
+        ]
+    typer.echo(f"run {run.id} of {run.footprint}{f' ({run.label})' if run.label else ''}: {run.status.value}")
+    typer.echo(f"  outcome: {outcome_words(run)}")
+    if run.progress is not None and run.status.value in ("queued", "running"):
+        p = run.progress
+        gap = "—" if p.relative_gap is None else f"{p.relative_gap:.1%}"
+        typer.echo(
+            f"  progress: {p.phase} after {p.seconds:.0f} s; best plan {_money(p.incumbent)}, "
+            f"bound {_money(p.best_bound)}, gap {gap}"
+        )
+    typer.echo(f"  NPV {_money(run.npv)}; payback year {run.payback_year or '—'}")
+    typer.echo(
+        f"  assumptions: {run.assumption_set or 'as given with the run'}; launched by {run.created_by} "
+        f"at {run.created_at:%Y-%m-%d %H:%M}"
+    )
+    for line in history or ["not reviewed yet"]:
+        typer.echo(f"  review: {line}")
+
+
+@runs_cli.command("review")
+def runs_review(
+    run_id: int = typer.Argument(..., help="the run's id"),
+    approve: bool = typer.Option(..., "--approve/--reject", help="approve or reject the plan"),
+    comment: str = typer.Option("", "--comment", help="why (kept with the review)"),
+) -> None:
+    """Approve or reject a finished run, with a comment (the review history keeps every one)."""
+    from app.audit.service import record
+    from app.auth.rules import command_line_caller
+    from app.runs import service
+    from app.runs.schemas import ReviewCreate
+    from models import ReviewDecision
+    from models.session import session_scope
+
+    caller = command_line_caller()
+    decision = ReviewDecision.APPROVE if approve else ReviewDecision.REJECT
+    with session_scope() as session:
+        _, code = service.locate_run(session, run_id)
+        review = service.review_run(
+            session,
+            code,
+            run_id,
+            ReviewCreate(decision=decision, comment=comment),
+            reviewer=caller.name,
+            may_review_own=True,  # whoever reaches the database is an admin
+        )
+        record(
+            session,
+            caller,
+            "review_run",
+            footprint_code=code,
+            details={"run_id": run_id, "decision": decision.value},
+        )
+        line = f"run {run_id} {PAST[review.decision.value]} by {review.reviewer}"
+    typer.echo(line)
+
+
+@runs_cli.command("compare")
+def runs_compare(
+    a: int = typer.Argument(..., help="the first run's id"),
+    b: int = typer.Argument(..., help="the second run's id (differences are b − a)"),
+) -> None:
+    """Compare two finished runs of one footprint: NPV, net cash by year, and hubs that differ."""
+    from app.core.errors import Conflict
+    from app.runs import service
+    from models.session import session_scope
+
+    with session_scope() as session:
+        _, code_a = service.locate_run(session, a)
+        _, code_b = service.locate_run(session, b)
+        if code_a != code_b:
+            raise Conflict(
+                f"Run {a} is of footprint {code_a} and run {b} of {code_b}: compare runs of one footprint"
+            )
+        comparison = service.compare(session, code_a, a, b)
+    typer.echo(
+        f"NPV: run {a} {_money(comparison.npv_a)}, run {b} {_money(comparison.npv_b)}, "
+        f"difference {_money(comparison.npv_difference)}"
+    )
+    for y in comparison.years:
+        typer.echo(
+            f"  year {y.year}: net cash {_money(y.net_cash_a)} -> {_money(y.net_cash_b)} "
+            f"({_money(y.difference)})"
+        )
+    if not comparison.functions:
+        typer.echo("  the same hubs, members and years in both")
+    for f in comparison.functions:
+        parts = []
+        if f.hubs_opened:
+            parts.append(f"hubs only in {b}: {', '.join(f.hubs_opened)}")
+        if f.hubs_closed:
+            parts.append(f"hubs only in {a}: {', '.join(f.hubs_closed)}")
+        for m in f.organisations_moved:
+            parts.append(f"{m['organisation']} in {m['host_a'] or 'no hub'} -> {m['host_b'] or 'no hub'}")
+        for m in f.years_changed:
+            parts.append(f"{m['organisation']} moves in year {m['year_a']} -> {m['year_b']}")
+        typer.echo(f"  {f.function}: " + "; ".join(parts))

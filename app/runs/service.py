@@ -122,6 +122,16 @@ def get_run(session: Session, code: str, run_id: int) -> Run:
     return run
 
 
+def locate_run(session: Session, run_id: int) -> tuple[Run, str]:
+    """A run by its id alone, with its footprint's code (the command line names runs by id)."""
+    found = session.execute(
+        select(Run, Footprint.code).join(Footprint, Footprint.id == Run.footprint_id).where(Run.id == run_id)
+    ).first()
+    if found is None:
+        raise NotFound("Run", run_id)
+    return found[0], found[1]
+
+
 def list_runs(session: Session, code: str, status: RunStatus | None = None) -> Sequence[Run]:
     footprint = get_footprint(session, code)
     query = select(Run).where(Run.footprint_id == footprint.id).order_by(Run.id.desc())
