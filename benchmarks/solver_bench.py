@@ -28,7 +28,8 @@ from solver.problem import SolveOptions  # noqa: E402
 from solver.solve import solve  # noqa: E402
 
 DEFAULT_LIMITS = {"10x6x5": 60.0, "30x11x5": 10.0, "60x11x5": 60.0}
-ORLIB = Path("/work/shared/data/orlib-cap")
+# The shared folder beside the repository (`../shared`, as in CI).
+ORLIB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "orlib-cap"
 
 
 def parse_size(text: str) -> tuple[int, int, int]:
@@ -104,7 +105,11 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_footprints:
         bench_footprints(args.sizes, args.seeds, args.time_limit, args.solver, args.gap)
-    if not args.no_orlib and ORLIB.exists():
+    if not args.no_orlib:
+        if not (ORLIB / "capopt.txt").is_file():
+            sys.exit(
+                f"OR-Library instances not found at {ORLIB} (../shared beside the repository); or --no-orlib"
+            )
         bench_orlib(args.orlib)
 
 

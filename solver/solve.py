@@ -32,6 +32,7 @@ import pulp
 
 from solver.appraisal import appraise, check_feasible
 from solver.bounds import upper_bound_and_hosts
+from solver.cbc import cbc_solver
 from solver.greedy import greedy_plan
 from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates, relaxed
 from solver.problem import (
@@ -301,7 +302,7 @@ def _run_cbc(
     handle, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
     os.close(handle)
     try:
-        solver = pulp.PULP_CBC_CMD(
+        solver = cbc_solver(
             msg=False,
             timeLimit=time_limit,
             gapRel=options.relative_gap,
