@@ -34,7 +34,7 @@ def describe(exc: BaseException) -> str:
     from pydantic import ValidationError
     from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-    from app.core.errors import ProblemError
+    from app.core.errors import ProblemError, sentence
 
     if isinstance(exc, ProblemError):
         details = "; ".join(
@@ -42,7 +42,7 @@ def describe(exc: BaseException) -> str:
             for e in exc.errors[:3]
         )
         more = f" (and {len(exc.errors) - 3} more)" if len(exc.errors) > 3 else ""
-        return f"{exc.detail}" + (f" — {details}{more}" if details else "")
+        return sentence(exc.detail) + (f" — {details}{more}" if details else "")
     if isinstance(exc, ValidationError):
         return "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()[:3]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -198,6 +200,17 @@ def outcome_words(run: RunRead) -> str:
 PAST = {"approve": "approved", "reject": "rejected"}
 
 
+def _every(page: Callable[..., Any]) -> list[Any]:
+    """Every item of a paged list (the services page every list, as the API does)."""
+    items: list[Any] = []
+    cursor = None
+    while True:
+        found = page(cursor=cursor)
+        items += found.items
+        if (cursor := found.next_cursor) is None:
+            return items
+
+
 def _run_line(run: RunRead) -> str:
     label = f"  {run.label}" if run.label else ""
     review = f"  [{PAST[run.review.value]}]" if run.review else ""
@@ -223,12 +236,10 @@ def runs_list(
     except ValueError:
         raise typer.BadParameter(f"status is one of {', '.join(s.value for s in RunStatus)}") from None
     with session_scope() as session:
-        codes = footprint or [f.code for f in list_footprints(session)]
-        runs = [
-            service.read(session, run, code)
-            for code in codes
-            for run in service.list_runs(session, code, wanted)
-        ]
+        codes = footprint or [f.code for f in _every(partial(list_footprints, session, limit=500))]
+        runs: list[RunRead] = []
+        for code in codes:
+            runs += _every(partial(service.list_runs, session, code, wanted, limit=500))
     if not runs:
         typer.echo("no runs" + (f" with status {status}" if status else ""))
     for run in sorted(runs, key=lambda r: r.id, reverse=True):

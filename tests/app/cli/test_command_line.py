@@ -153,14 +153,16 @@ def test_runs_list_show_review_and_compare(database: str) -> None:
 
 def test_errors_are_one_line_with_a_non_zero_exit(database: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    _fails_in_one_line(runner.invoke(cli, ["runs", "show", "99"]), "Run 99 not found")
-    _fails_in_one_line(runner.invoke(cli, ["export-run", "99", str(tmp_path / "x.xlsx")]), "Run 99 not found")
+    _fails_in_one_line(runner.invoke(cli, ["runs", "show", "99"]), "Run 99 was not found.")
+    _fails_in_one_line(
+        runner.invoke(cli, ["export-run", "99", str(tmp_path / "x.xlsx")]), "Run 99 was not found."
+    )
     _fails_in_one_line(
         runner.invoke(cli, ["export-run", "3", str(tmp_path / "x.xlsx")]),
         "Run 3 is queued: it has not finished",
     )
     _fails_in_one_line(
-        runner.invoke(cli, ["run", "--footprint", "E54000099"]), "Footprint E54000099 not found"
+        runner.invoke(cli, ["run", "--footprint", "E54000099"]), "Footprint E54000099 was not found."
     )
     missing = tmp_path / "missing.xlsx"
     _fails_in_one_line(
