@@ -5,23 +5,22 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repository (or, in the container, the install directory: the package is installed editable). The
 # default database and `.env` are found here, so `stpplan` uses the same database from any directory.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DATA_DIR / 'stp-planner.sqlite3'}",
+        default="sqlite:///var/stp-planner.sqlite3",
         validation_alias="DATABASE_URL",
-        description="SQLAlchemy URL; by default the SQLite file var/stp-planner.sqlite3 of the project "
-        "(whatever the working directory), postgresql+psycopg://… in production",
+        description="SQLAlchemy URL; a relative SQLite path is taken from the project directory, whatever "
+        "the working directory; postgresql+psycopg://… in production",
     )
     host: str = Field(default="127.0.0.1", validation_alias="STP_HOST")
     port: int = Field(default=8000, validation_alias="STP_PORT")
@@ -49,6 +48,19 @@ class Settings(BaseSettings):
     run_heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="STP_RUN_HEARTBEAT_SECONDS")
     run_stale_after_seconds: float = Field(default=60.0, gt=0, validation_alias="STP_RUN_STALE_AFTER_SECONDS")
     run_reap_every_seconds: float = Field(default=15.0, gt=0, validation_alias="STP_RUN_REAP_EVERY_SECONDS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_path_from_the_project(cls, url: str) -> str:
+        """`sqlite:///var/x.sqlite3` means the project's var/, not the working directory's: `stpplan`
+        run from anywhere uses the same database."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            return url
+        path, question, query = url[len(prefix) :].partition("?")
+        if not path or path == ":memory:" or path.startswith("file:") or Path(path).is_absolute():
+            return url
+        return f"{prefix}{PROJECT_ROOT / path}{question}{query}"
 
 
 @lru_cache

@@ -220,3 +220,9 @@ def test_the_default_database_is_the_projects_whatever_the_directory(
     monkeypatch.chdir(tmp_path)
     assert Settings().database_url == from_root == f"sqlite:///{ROOT / 'var' / 'stp-planner.sqlite3'}"
     assert PROJECT_ROOT == ROOT
+    # a relative SQLite path given explicitly is the project's too; absolute ones and servers are kept
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///var/other.sqlite3")
+    assert Settings().database_url == f"sqlite:///{ROOT / 'var' / 'other.sqlite3'}"
+    for kept in (f"sqlite:///{tmp_path / 'x.sqlite3'}", "sqlite:///:memory:", "postgresql+psycopg://a@b/c"):
+        monkeypatch.setenv("DATABASE_URL", kept)
+        assert Settings().database_url == kept
