@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.assumption_sets.router import router as assumption_sets_router
@@ -23,6 +24,7 @@ from app.runs.executor import LocalProcessExecutor, QueueOnlyExecutor, RunExecut
 from app.runs.router import router as runs_router
 from app.sweeps.router import router as sweeps_router
 from app.uploads.router import router as uploads_router
+from app.web.router import install_pages
 
 DESCRIPTION = """
 Plan which corporate and back-office services the organisations of an STP footprint should share,
@@ -82,6 +84,12 @@ def create_app(
         app.include_router(router)
     app.include_router(tokens_router)
     app.include_router(audit_router)
+    # The web pages (docs/pages.md), under /ui; their errors are pages, the API's stay problem documents.
+    install_pages(app)
+
+    @app.get("/", include_in_schema=False, dependencies=[requires(Need.PUBLIC)])
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui", status_code=307)
 
     @app.get("/health", tags=["service"], dependencies=[requires(Need.PUBLIC)])
     def health() -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import Counter
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -185,3 +186,16 @@ def read(session: Session, code: str, sweep_id: int) -> SweepRead:
             for (f, h), count in sorted(hubs.items(), key=lambda item: (-item[1], item[0]))
         ],
     )
+
+
+def list_sweeps(session: Session, code: str) -> Sequence[Sweep]:
+    """The footprint's sweeps, newest first."""
+    footprint = get_footprint(session, code)
+    query = select(Sweep).where(Sweep.footprint_id == footprint.id).order_by(Sweep.id.desc())
+    return session.scalars(query).all()
+
+
+def children(session: Session, code: str, sweep_id: int) -> Sequence[Run]:
+    """The sweep's scenario runs, in the order they were made."""
+    sweep = get_sweep(session, code, sweep_id)
+    return session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).all()
