@@ -25,7 +25,8 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 from app.auth.rules import command_line_caller
 from app.auth.service import issue_token
 from app.demo.service import load_demo
-from app.footprints.service import get_footprint
+from app.footprints.schemas import FootprintCreate
+from app.footprints.service import create_footprint, get_footprint
 from app.main import create_app
 from app.runs.executor import LocalProcessExecutor
 from app.uploads.service import export_cost_lines
@@ -36,6 +37,7 @@ from tests.app.web.live import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.databases import fresh_database_url
 
 DEMO = "E54000007"
+OTHER = "E54000008"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "pages"
 WIDTH = 1280
 
@@ -64,6 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         secrets = {}
         with factory.begin() as session:
             load_demo(session)
+            create_footprint(session, FootprintCreate(code=OTHER, name="Cheshire and Merseyside"))
             for role, footprints in (
                 (Role.FINANCE_DIRECTOR, [DEMO]),
                 (Role.PLANNER, [DEMO]),
@@ -176,7 +179,7 @@ def wait_for_result(page: Page, site: Site, run_id: int, timeout: float = 90) ->
 def start_run(page: Page, site: Site, label: str, **fields: str) -> int:
     page.goto(f"{site.base}/ui/footprints/{DEMO}/runs/new")
     page.fill("#label", label)
-    page.fill("#time_limit", "3")
+    page.fill("#time_limit", "4")
     for name, value in fields.items():
         page.fill(f"#{name}", value)
     page.click("form.stack button[type=submit]")
@@ -245,7 +248,8 @@ def test_a_finance_director_uploads_and_a_planner_runs_reviews_compares_and_swee
     first = start_run(page, site, "base case")
     shot(site, page, "run-progress")
     seen = wait_for_result(page, site, first)
-    assert any(s.startswith("running|£") and not s.endswith("|\u2013") for s in seen), seen
+    # the page showed the solver at work: running, with the best plan so far and the time elapsed
+    assert any(s.startswith("running|£") and not s.endswith("|\u2013") for s in seen), sorted(set(seen))
     api_run = site.api("planner", "GET", f"/footprints/{DEMO}/runs/{first}")
     api_years = site.api("planner", "GET", f"/footprints/{DEMO}/runs/{first}/years")
     assert api_run["status"] in ("optimal", "feasible")
@@ -337,12 +341,18 @@ def test_a_finance_director_uploads_and_a_planner_runs_reviews_compares_and_swee
         assert shares.nth(i).locator("td").nth(2).inner_text() == f"{hub['share'] * 100:,.0f} %"
     page.wait_for_selector("#sweep-chart .main-svg")
     shot(site, page, "sweep")
+    # a footprint not granted to the planner's token is not found, as one that does not exist
+    assert page.goto(f"{site.base}/ui/footprints/{OTHER}").status == 404
+    assert "Cheshire" not in page.content()
+    shot(site, page, "not-found")
     sign_out(page)
     page.goto(f"{site.base}/ui/footprints/{DEMO}/runs/{first}")
     assert "/ui/sign-in" in page.url  # signed out means signed out
 
     # -- an analyst sees no approve button, and posting the form anyway is refused ----------------------
     sign_in(page, site, "analyst")
+    assert page.locator("main table a").all_inner_texts() == [DEMO, OTHER]  # analysts see every footprint
+    shot(site, page, "footprints")
     page.goto(f"{site.base}/ui/footprints/{DEMO}/runs/{first}")
     assert page.locator("#approve").count() == 0 and page.locator("#review-form").count() == 0
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
