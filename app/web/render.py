@@ -180,3 +180,23 @@ def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, problem)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
+    # The API's other answers (a concurrent writer's 503, a value the database refused, a clash): the same
+    # status and words, as a page.
+    for exception, handler in list(app.exception_handlers.items()):
+        if exception not in (ProblemError, RequestValidationError, StarletteHTTPException):
+            app.add_exception_handler(exception, _as_page(handler))
+
+
+def _as_page(api_handler: Any) -> Any:
+    async def handler(request: Request, exc: Exception) -> Response:
+        response = await _delegate(api_handler, request, exc)
+        if not is_page_path(request.url.path) or response.media_type != "application/problem+json":
+            return response
+        problem = json.loads(bytes(response.body))
+        page_response = error_page(request, response.status_code, str(problem.get("detail", "")))
+        for header in ("retry-after",):
+            if header in response.headers:
+                page_response.headers[header] = response.headers[header]
+        return page_response
+
+    return handler

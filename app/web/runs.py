@@ -31,7 +31,7 @@ from app.web.outcome import outcome_text
 from app.web.render import money, page, percent, seconds
 from app.web.session import requires_page
 from app.workbooks.writer import XLSX_MEDIA_TYPE
-from models import ReviewDecision
+from models import ReviewDecision, Role
 
 router = APIRouter(prefix=PAGES_PREFIX + "/footprints/{code}", include_in_schema=False)
 
@@ -202,36 +202,48 @@ def run_detail(
     caller: Caller = requires_page(Need.RUNS_READ),
 ) -> Response:
     run = runs.read(session, runs.get_run(session, code, run_id), code)
-    years = runs.years(session, code, run_id)
-    plan = runs.plan(session, code, run_id)
     footprint = get_footprint(session, code)
-    names = {o.code: o.name for o in list_organisations(session, footprint)}
-    labels = {f.key: f.label for f in list_functions(session)}
-    by_function: dict[str, list[Any]] = {}
-    for hub in plan.hubs:
-        by_function.setdefault(hub.function, []).append(hub)
+    reviewable = run.status in runs.REVIEWABLE
+    # The review service refuses a run's creator (admins excepted): no button that can only fail.
+    own_run = run.created_by == caller.name and caller.role is not Role.ADMIN
     context = _base(
         session,
         code,
         f"run {run.id}",
         run=run,
-        years=years,
-        redeployed=sum((y.net_cash for y in years.years), Decimal(0)),
-        wte_released=sum((y.wte_released for y in years.years), Decimal(0)),
-        plan=plan,
-        by_function=by_function,
-        names=names,
-        labels=labels,
-        organisations=runs.organisations(session, code, run_id).organisations,
+        years=None,
+        plan=None,
+        organisations=[],
+        names={o.code: o.name for o in list_organisations(session, footprint)},
+        labels={f.key: f.label for f in list_functions(session)},
         reviews=runs.reviews(session, code, run_id),
         outcome=outcome_text(run),
         progress=progress_view(run),
-        chart=charts.run_years(years) if years.years else None,
-        may_review=caller.holds(Need.RUNS_REVIEW) and run.status in runs.REVIEWABLE,
+        chart=None,
+        may_review=caller.holds(Need.RUNS_REVIEW) and reviewable and not own_run,
+        own_run=own_run,
         may_cancel=caller.holds(Need.RUNS_CREATE) and run.status in runs.ACTIVE,
-        others=[r for r in runs.list_runs(session, code) if r.id != run.id and r.status in runs.REVIEWABLE],
-        reviewable=run.status in runs.REVIEWABLE,
+        others=[r for r in runs.list_runs(session, code) if r.id != run.id and r.status in runs.REVIEWABLE]
+        if reviewable
+        else [],
+        reviewable=reviewable,
     )
+    if reviewable:
+        # Only a finished run has results (the services answer 409 for the others).
+        years = runs.years(session, code, run_id)
+        plan = runs.plan(session, code, run_id)
+        by_function: dict[str, list[Any]] = {}
+        for hub in plan.hubs:
+            by_function.setdefault(hub.function, []).append(hub)
+        context.update(
+            years=years,
+            redeployed=sum((y.net_cash for y in years.years), Decimal(0)),
+            wte_released=sum((y.wte_released for y in years.years), Decimal(0)),
+            plan=plan,
+            by_function=by_function,
+            organisations=runs.organisations(session, code, run_id).organisations,
+            chart=charts.run_years(years) if years.years else None,
+        )
     return page(request, "run.html", context)
 
 
@@ -264,7 +276,12 @@ async def review_run(
         )
     except (ValueError, ValidationError) as exc:
         raise Invalid("Choose approve or reject; a comment may be up to 5,000 characters") from exc
-    await run_in_threadpool(runs.review_run, session, code, run_id, body, caller.name)
+    # as the API's route: an admin may review a run they launched, nobody else may
+    await run_in_threadpool(
+        lambda: runs.review_run(
+            session, code, run_id, body, reviewer=caller.name, may_review_own=caller.role is Role.ADMIN
+        )
+    )
     return RedirectResponse(f"{PAGES_PREFIX}/footprints/{code}/runs/{run_id}#reviews", status_code=303)
 
 

@@ -198,9 +198,9 @@ async def authorise_page(
     request.state.csrf_token = web_session.csrf_token(secret)
     if request.method == "POST":
         await read_form_checked(request, request.state.csrf_token)
-    caller = await run_in_threadpool(admit, request, session, service.caller_for(token), security_scopes)
-    request.state.caller = caller
-    return caller
+    # Known before the checks, so an error page (403, 404) still shows who is signed in.
+    request.state.caller = service.caller_for(token)
+    return await run_in_threadpool(admit, request, session, request.state.caller, security_scopes)
 
 
 AUTHORISERS.add(authorise_page)

@@ -32,7 +32,7 @@ LISTED = 20
 
 def _list_context(session: Session, code: str, caller: Caller, **extra: Any) -> dict[str, Any]:
     footprint = get_footprint(session, code)
-    listed = [sweeps.read(session, code, s.id) for s in sweeps.list_sweeps(session, code)[:LISTED]]
+    listed = sweeps.list_sweeps(session, code, limit=LISTED).items
     return {
         "title": f"{footprint.name}: sweeps",
         "footprint": footprint,
@@ -120,7 +120,23 @@ def sweep_detail(
         "done": done,
         "unfinished_note": " ".join(notes),
         "chart": charts.sweep_npvs(sweep, npvs) if npvs else None,
+        "may_cancel": caller.holds(Need.RUNS_CREATE) and not sweep.finished,
         "labels": {f.key: f.label for f in list_functions(session)},
         "names": {o.code: o.name for o in list_organisations(session, footprint)},
     }
     return page(request, "sweep.html", context)
+
+
+@router.post("/{sweep_id}/cancel")
+async def cancel_sweep(
+    code: str,
+    sweep_id: int,
+    request: Request,
+    session: Session = request_session,
+    caller: Caller = requires_page(Need.RUNS_CREATE),
+) -> Response:
+    cancelled = await run_in_threadpool(sweeps.cancel_sweep, session, code, sweep_id)
+    await run_in_threadpool(session.commit)
+    for run_id in cancelled:
+        executor(request).cancel(run_id)
+    return RedirectResponse(f"{PAGES_PREFIX}/footprints/{code}/sweeps/{sweep_id}", status_code=303)

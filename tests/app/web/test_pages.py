@@ -203,13 +203,14 @@ PAGE_NEEDS = {
     ("GET", "/ui/footprints/{code}/sweeps/new"): "runs:read",
     ("POST", "/ui/footprints/{code}/sweeps/new"): "runs:create",
     ("GET", "/ui/footprints/{code}/sweeps/{sweep_id}"): "runs:read",
+    ("POST", "/ui/footprints/{code}/sweeps/{sweep_id}/cancel"): "runs:create",
     ("GET", "/ui/sign-in"): "public",
     ("POST", "/ui/sign-in"): "public",
     ("GET", "/ui/plotly.min.js"): "public",
 }
 MAY = {
-    "finance_director": {"data:read", "data:write", "runs:read"},
-    "planner": {"data:read", "runs:read", "runs:create", "runs:review"},
+    "finance_director": {"data:read", "data:write", "plans:write", "runs:read"},
+    "planner": {"data:read", "plans:write", "runs:read", "runs:create", "runs:review"},
     "analyst": {"data:read", "runs:read", "runs:create"},
 }
 
