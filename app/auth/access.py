@@ -45,12 +45,14 @@ bearer = HTTPBearer(
 class Unauthenticated(ProblemError):
     def __init__(self, detail: str, error: str | None = None) -> None:
         challenge = "Bearer" if error is None else f'Bearer error="{error}"'
-        super().__init__(401, detail, headers={"WWW-Authenticate": challenge})
+        super().__init__(401, detail, headers={"WWW-Authenticate": challenge}, kind="unauthorised")
 
 
 class Forbidden(ProblemError):
     def __init__(self, caller: Caller, need: Need) -> None:
-        super().__init__(403, f"A {caller.role.value} token may not do this (it needs {need.value})")
+        role = caller.role.value
+        article = "An" if role[:1] in "aeiou" else "A"
+        super().__init__(403, f"{article} {role} token may not do this: it needs {need.value}.")
 
 
 def _public() -> None:
@@ -81,10 +83,10 @@ def authorise(
     session: Session = request_session,
 ) -> Caller:
     if credentials is None:
-        raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`")
+        raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`.")
     token = service.authenticate(session, credentials.credentials)
     if token is None:
-        raise Unauthenticated("The token is not valid (unknown, expired or revoked)", error="invalid_token")
+        raise Unauthenticated("The token is not valid (unknown, expired or revoked).", error="invalid_token")
     return admit(request, session, service.caller_for(token), security_scopes)
 
 

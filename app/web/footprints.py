@@ -15,10 +15,9 @@ from app.core.money import to_pounds
 from app.cost_lines.service import totals_by_organisation
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
-from app.organisations.service import list_organisations
 from app.runs import service as runs
 from app.uploads import service as uploads
-from app.web import charts
+from app.web import charts, listing
 from app.web.render import page
 from app.web.session import requires_page
 from app.workbooks.writer import XLSX_MEDIA_TYPE
@@ -39,7 +38,7 @@ def overview(
     caller: Caller = requires_page(Need.DATA_READ),
 ) -> Response:
     footprint = get_footprint(session, code)
-    organisations = list_organisations(session, footprint)
+    organisations = listing.organisations(session, footprint)
     labels = {f.key: f.label for f in list_functions(session)}
     totals = totals_by_organisation(session, footprint)
     years = sorted({y for _, _, y, _ in totals})
@@ -51,11 +50,10 @@ def overview(
     for (org, function), pence in cells.items():
         org_totals[org] = org_totals.get(org, 0) + pence
         function_totals[function] = function_totals.get(function, 0) + pence
-    all_uploads = uploads.list_uploads(session, footprint)
     recent_runs = []
     may_read_runs = caller.holds(Need.RUNS_READ)
     if may_read_runs:
-        recent_runs = [runs.read(session, r, code) for r in runs.list_runs(session, code)[:LATEST_RUNS]]
+        recent_runs = runs.list_runs(session, code, limit=LATEST_RUNS).items
     chart = charts.cost_by_function(
         [labels[f] for f in functions],
         [o.code for o in organisations],
@@ -76,7 +74,7 @@ def overview(
             "org_totals": {key: to_pounds(pence) for key, pence in org_totals.items()},
             "function_totals": {key: to_pounds(pence) for key, pence in function_totals.items()},
             "grand_total": to_pounds(sum(cells.values())),
-            "uploads": list(reversed(all_uploads[-LATEST_UPLOADS:])),
+            "uploads": uploads.latest_uploads(session, footprint, LATEST_UPLOADS),
             "runs": recent_runs,
             "may_create": caller.holds(Need.RUNS_CREATE),
             "chart": chart,

@@ -15,8 +15,8 @@ from app.auth import service as tokens
 from app.auth.access import PAGES_PREFIX, requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
-from app.footprints import service as footprints
 from app.settings import get_settings
+from app.web import listing
 from app.web import session as web
 from app.web.render import page
 
@@ -103,7 +103,7 @@ def sign_out(caller: Caller = web.requires_page(Need.DATA_READ)) -> Response:
 def home(
     request: Request, session: Session = request_session, caller: Caller = web.requires_page(Need.DATA_READ)
 ) -> Response:
-    found = footprints.list_footprints(session, codes=caller.visible(None))
+    found = listing.footprints(session, caller.visible(None))
     if len(found) == 1:
         return RedirectResponse(f"{PAGES_PREFIX}/footprints/{found[0].code}", status_code=303)
     return page(request, "home.html", {"title": "Your footprints", "footprints": found})

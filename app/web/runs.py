@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -21,12 +21,11 @@ from app.core.db import request_session
 from app.core.errors import Invalid
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
-from app.organisations.service import list_organisations
 from app.runs import service as runs
 from app.runs.router import executor
 from app.runs.schemas import ReviewCreate, RunCreate, RunOptions, RunRead
 from app.runs.workbook import write_run_workbook
-from app.web import charts
+from app.web import charts, listing
 from app.web.outcome import outcome_text
 from app.web.render import money, page, percent, seconds
 from app.web.session import requires_page
@@ -36,6 +35,7 @@ from models import ReviewDecision, Role
 router = APIRouter(prefix=PAGES_PREFIX + "/footprints/{code}", include_in_schema=False)
 
 PAGE_SIZE = 25
+COMPARABLE = 200
 
 
 def _base(session: Session, code: str, title: str, **extra: Any) -> dict[str, Any]:
@@ -47,27 +47,29 @@ def _base(session: Session, code: str, title: str, **extra: Any) -> dict[str, An
 def run_list(
     code: str,
     request: Request,
-    page_number: int = Query(1, alias="page"),
+    cursor: str | None = None,
     session: Session = request_session,
     caller: Caller = requires_page(Need.RUNS_READ),
 ) -> Response:
-    every = runs.list_runs(session, code)
-    pages = max(1, -(-len(every) // PAGE_SIZE))
-    current = min(max(1, page_number), pages)
-    shown = every[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]
-    finished = [r for r in every if r.status in runs.REVIEWABLE]
+    shown = runs.list_runs(session, code, limit=PAGE_SIZE, cursor=cursor)
     context = _base(
         session,
         code,
         "runs",
-        runs=[runs.read(session, r, code) for r in shown],
-        page_number=current,
-        pages=pages,
-        total=len(every),
-        finished=finished,
+        runs=shown.items,
+        total=shown.total,
+        next_cursor=shown.next_cursor,
+        first_page=cursor is None,
+        finished=comparable(session, code),
         may_create=caller.holds(Need.RUNS_CREATE),
     )
     return page(request, "runs.html", context)
+
+
+def comparable(session: Session, code: str) -> list[RunRead]:
+    """The newest finished runs, to pick from for a comparison."""
+    newest = runs.list_runs(session, code, limit=COMPARABLE).items
+    return [r for r in newest if r.status in runs.REVIEWABLE]
 
 
 def _new_run_context(session: Session, code: str, **extra: Any) -> dict[str, Any]:
@@ -214,7 +216,7 @@ def run_detail(
         years=None,
         plan=None,
         organisations=[],
-        names={o.code: o.name for o in list_organisations(session, footprint)},
+        names={o.code: o.name for o in listing.organisations(session, footprint)},
         labels={f.key: f.label for f in list_functions(session)},
         reviews=runs.reviews(session, code, run_id),
         outcome=outcome_text(run),
@@ -223,9 +225,7 @@ def run_detail(
         may_review=caller.holds(Need.RUNS_REVIEW) and reviewable and not own_run,
         own_run=own_run,
         may_cancel=caller.holds(Need.RUNS_CREATE) and run.status in runs.ACTIVE,
-        others=[r for r in runs.list_runs(session, code) if r.id != run.id and r.status in runs.REVIEWABLE]
-        if reviewable
-        else [],
+        others=[r for r in comparable(session, code) if r.id != run.id] if reviewable else [],
         reviewable=reviewable,
     )
     if reviewable:

@@ -15,12 +15,11 @@ from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
-from app.organisations.service import list_organisations
 from app.runs import service as runs
 from app.runs.router import executor
 from app.sweeps import service as sweeps
 from app.sweeps.schemas import SweepCreate
-from app.web import charts
+from app.web import charts, listing
 from app.web.render import page
 from app.web.session import requires_page
 from models import RunStatus
@@ -122,7 +121,7 @@ def sweep_detail(
         "chart": charts.sweep_npvs(sweep, npvs) if npvs else None,
         "may_cancel": caller.holds(Need.RUNS_CREATE) and not sweep.finished,
         "labels": {f.key: f.label for f in list_functions(session)},
-        "names": {o.code: o.name for o in list_organisations(session, footprint)},
+        "names": {o.code: o.name for o in listing.organisations(session, footprint)},
     }
     return page(request, "sweep.html", context)
 

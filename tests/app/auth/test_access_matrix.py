@@ -173,7 +173,7 @@ def world(
     revoked = client_as(Role.PLANNER, OWN, name="revoked")
     expired = client_as(Role.ADMIN, name="expired")
     victim = client_as(Role.PLANNER, OWN, name="victim")
-    tokens = {t["name"]: t for t in client.get("/tokens").json()}
+    tokens = {t["name"]: t for t in client.get("/tokens").json()["items"]}
     assert client.post(f"/tokens/{tokens['revoked']['id']}/revoke").status_code == 200
     connection.execute(
         update(ApiToken).where(ApiToken.name == "expired").values(expires_at=utcnow() - timedelta(seconds=1))

@@ -236,7 +236,7 @@ def test_a_finance_director_uploads_and_a_planner_runs_reviews_compares_and_swee
     assert "nothing was stored" in page.inner_text("#upload-refused")
     shown = [row.locator("td").all_inner_texts() for row in page.locator("#upload-errors tbody tr").all()]
     uploads = site.api("finance_director", "GET", f"/footprints/{DEMO}/uploads")
-    refused = uploads[-1]
+    refused = uploads["items"][-1]  # oldest first
     assert refused["status"] == "refused" and refused["file_name"] == "bad.xlsx"
     expected = [
         [

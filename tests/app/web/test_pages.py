@@ -141,7 +141,7 @@ def test_forms_without_their_csrf_token_are_refused_and_change_nothing(
     assert client.post(review, data={"decision": "approve", "csrf_token": foreign}).status_code == 403
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(RunReview)) == 0
-        assert [r.id for r in runs.list_runs(session, DEMO)] == [run_id]
+        assert [r.id for r in runs.list_runs(session, DEMO).items] == [run_id]
     # the sign-in form needs its own token too
     with TestClient(api_app, base_url="https://testserver") as anonymous:
         anonymous.get("/ui/sign-in")
@@ -352,7 +352,7 @@ def test_the_new_run_form_explains_what_is_wrong_and_starts_nothing(
     )
     assert response.status_code == 422 and "time_limit" in response.text
     with session_factory() as session:
-        assert len(runs.list_runs(session, DEMO)) == 1  # the module's finished run only
+        assert runs.list_runs(session, DEMO).total == 1  # the module's finished run only
 
 
 def test_a_run_started_from_the_form_is_queued_with_the_inline_assumptions(
