@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.access import page_routes
 from app.runs import service as runs
+from app.runs.schemas import RunCreate
 from fixtures.workbooks import generate
 from models import ApiToken, CostLine, RunReview, Upload
 from models.base import utcnow
@@ -411,3 +412,29 @@ def test_the_run_page_shows_the_apis_figures(
             cell = re.search(rf'data-field="{name}">([^<]+)<', row)
             assert cell and pounds(cell.group(1)) == Decimal(year[name]), (year["year"], name)
     assert ('id="approve"' in page.text) == (role == "planner")
+
+
+def test_the_runs_list_pages_newest_first(
+    page_client_as: PageClientMaker,
+    demo: str,
+    session_factory: sessionmaker[Session],
+    finished_run: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.web.runs as run_pages
+
+    monkeypatch.setattr(run_pages, "PAGE_SIZE", 1)
+    with session_factory() as session:
+        newer = runs.create_run(session, DEMO, RunCreate(label="newer"), created_by="test").id
+        session.commit()
+    client = page_client_as("finance_director", DEMO)
+    first = client.get(f"/ui/footprints/{DEMO}/runs")
+    assert f'/runs/{newer}"' in first.text and f'/runs/{finished_run}"' not in first.text
+    assert "1 shown of 2" in first.text
+    older = re.search(r'href="\?cursor=([^"]+)" id="older"', first.text)
+    assert older
+    second = client.get(f"/ui/footprints/{DEMO}/runs?cursor={older.group(1)}")
+    assert f'/runs/{finished_run}"' in second.text and f'/runs/{newer}"' not in second.text
+    assert 'id="older"' not in second.text and "Newest" in second.text
+    # a finance director starts no runs: no link to the form
+    assert "Start a new run" not in first.text
