@@ -168,7 +168,7 @@ def check_routes_declare_needs(app: FastAPI) -> None:
         if len(needs) != 1:
             raise RuntimeError(
                 f"{method} {path} declares needs {[n.value for n in needs]}; "
-                "every route declares exactly one with requires(Need.X) (see docs/access.md)"
+                "every route declares exactly one with requires(Need.X) (see docs/analysts/access.md)"
             )
 
 

@@ -1,8 +1,8 @@
 """RFC 9457 problem details for every error the API returns.
 
 Each kind of error has a stable `type` URI, `/problems/<kind>` on this service (GET it for a description;
-the list is in PROBLEM_TYPES, the OpenAPI description and docs/api.md): clients branch on `type`, people
-read `detail`, a sentence that says what was wrong and what to do."""
+the list is in PROBLEM_TYPES, the OpenAPI description and docs/analysts/index.md): clients branch on
+`type`, people read `detail`, a sentence that says what was wrong and what to do."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "The workbook has problems",
         "An uploaded workbook was refused and nothing from it was saved; `errors` lists every problem "
         "with its sheet, cell and column.",
+    ),
+    "stale-workbook": (
+        "The workbook is older than the data",
+        "The workbook was exported before later changes to the footprint's data and uploading it would put "
+        "old figures back; `errors` lists what changed since. Export again, or upload with "
+        "`?overwrite=true` to revert those changes on purpose.",
     ),
     "not-a-spreadsheet": (
         "Not a spreadsheet",

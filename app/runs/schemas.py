@@ -71,6 +71,11 @@ class RunRead(BaseModel):
     )
     sweep_id: int | None
     review: ReviewDecision | None = Field(description="the latest review's decision, if any")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what to know before trusting the figures, in words (e.g. baselines from different "
+        "financial years)",
+    )
 
 
 class PlanMove(BaseModel):

@@ -24,7 +24,7 @@ from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
 from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
-from app.runs.problem_builder import take_snapshot
+from app.runs.problem_builder import baseline_warnings, take_snapshot
 from app.runs.schemas import (
     FunctionDifference,
     OrganisationResult,
@@ -175,6 +175,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         progress=(run.solver_statistics or {}).get("progress"),
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
+        warnings=baseline_warnings(run.snapshot or {}),
     )
 
 

@@ -77,6 +77,8 @@ def read_organisations(
             value = text_value(get(c), strip=False)
             groups[key] = value if value.strip() else None
         if len(errors) > row_errors:
+            if code and ORGANISATION_CODE.match(code):
+                result.refused_organisations.add(code)
             continue
         if code in seen:
             errors.append(

@@ -38,6 +38,12 @@ class ParsedWorkbook:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     sheets: dict[str, SheetCounts] = field(default_factory=dict)
+    # Codes of Organisations rows refused for another cell (a bad kind, a missing name): the row's own
+    # error is the root cause, so cost lines of those organisations are not reported again as unknown.
+    refused_organisations: set[str] = field(default_factory=set)
+    # From the ReadMe of an exported workbook: the footprint's data version and the time of the export.
+    data_version: int | None = None
+    exported_at: str | None = None
 
 
 def cell_ref(row: int, column: int) -> str:
