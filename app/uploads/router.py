@@ -166,7 +166,7 @@ async def upload_workbook(
     except ProblemError as exc:
         refusal = await refuse(session, caller, code, file_name, data, exc)
         return _problem_of(request, refusal)
-    outcome = await import_workbook(session, caller, code, file_name, data)
+    outcome = await import_workbook(session, caller, code, file_name, data, overwrite=overwrite)
     if isinstance(outcome, Refusal):
         return _problem_of(request, outcome)
     response.headers["Location"] = f"/footprints/{code}/uploads/{outcome.upload_id}"
@@ -182,7 +182,7 @@ class Refusal:
 
 
 async def import_workbook(
-    session: Session, caller: Caller, code: str, file_name: str, data: bytes
+    session: Session, caller: Caller, code: str, file_name: str, data: bytes, *, overwrite: bool = False
 ) -> UploadReport | Refusal:
     """Import, or record the refusal: the one path of an upload, for the API and the upload page alike."""
     try:

@@ -64,7 +64,8 @@ async def upload(
         if len(data) > limit:
             outcome = await refuse(session, caller, code, file_name, data, guards.too_large(len(data), limit))
         else:
-            outcome = await import_workbook(session, caller, code, file_name, data)
+            overwrite = form.get("overwrite") == "yes"
+            outcome = await import_workbook(session, caller, code, file_name, data, overwrite=overwrite)
     if isinstance(outcome, Refusal):
         problem = outcome.problem
         if problem.status == 404:
