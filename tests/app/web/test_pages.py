@@ -183,7 +183,7 @@ def test_an_analyst_sees_no_approve_button_and_is_refused_when_posting_it(
         ]
 
 
-# What each page needs, written out from the rules (docs/access.md), not read back from the routes.
+# What each page needs, written out from the rules (docs/analysts/access.md), not read back from the routes.
 PAGE_NEEDS = {
     ("GET", "/ui"): "data:read",
     ("POST", "/ui/sign-out"): "data:read",
