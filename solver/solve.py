@@ -664,7 +664,16 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         if stats.relative_gap <= options.relative_gap + 1e-9 and incumbent is not None:
             return _finish(problem, Status.OPTIMAL, incumbent, stats)
 
-    # --- 3. the joint model (small footprints, or a lock no known plan serves) ----------------------
+    # --- 3. the model restricted to the hosts of the per-function optima and the greedy plan --------
+    # Small (well under a second on 60 x 11 x 5), and its plans are plans of the whole problem.
+    chosen = _hosts_of([*union, *(greedy or []), *(incumbent or [])])
+    if chosen and not deadline.out():
+        trial = _restricted(problem, options, chosen, incumbent, deadline, stats, RESTRICTED_NODES)
+        if trial is not None and trial[1] > incumbent_npv:
+            incumbent, incumbent_npv = trial
+            report("restricted", incumbent_npv)
+
+    # --- 4. the joint model (small footprints, or a lock no known plan serves) ----------------------
     finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
     model: ConsolidationModel | None = None
     locked_out = forced_moves(problem) and incumbent is None
@@ -681,15 +690,6 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         stats.solve_seconds += time.perf_counter() - lp_started
     report("relaxation", incumbent_npv, lp_bound)
     joint = model is not None and lp_bound is not None
-
-    # --- 4. the model restricted to the hosts of the per-function optima and the greedy plan --------
-    # Small (well under a second on 60 x 11 x 5), and its plans are plans of the whole problem.
-    chosen = _hosts_of([*union, *(greedy or []), *(incumbent or [])])
-    if chosen and not deadline.out():
-        trial = _restricted(problem, options, chosen, incumbent, deadline, stats, RESTRICTED_NODES)
-        if trial is not None and trial[1] > incumbent_npv:
-            incumbent, incumbent_npv = trial
-            report("restricted", incumbent_npv)
 
     # --- 5. large-neighbourhood search (solver/lns.py) and the host search ---------------------------
     if incumbent is not None and not deadline.out():
