@@ -57,22 +57,36 @@ def serve(
 @demo_cli.command("load")
 def demo_load(
     path: str | None = typer.Option(None, help="demo file; default fixtures/demo/footprint.json"),
+    national: bool = typer.Option(
+        False, "--national", help="every STP footprint (44, real acute trusts; illustrative rest and money)"
+    ),
 ) -> None:
     """Load the Greater Manchester demo footprint (illustrative money); loading again changes nothing."""
     from pathlib import Path
 
-    from app.demo.service import DEFAULT_DEMO_PATH, load_demo
+    from app.demo.service import (
+        DEFAULT_DEMO_PATH,
+        DEFAULT_NATIONAL_PATH,
+        DemoLoadSummary,
+        NationalLoadSummary,
+        load_demo,
+        load_national,
+    )
     from app.settings import get_settings
     from models.session import make_engine, session_scope
 
     url = get_settings().database_url
     engine = make_engine(url)
+    summary: DemoLoadSummary | NationalLoadSummary
     try:
         with session_scope(engine) as session:
-            summary = load_demo(session, Path(path) if path else DEFAULT_DEMO_PATH)
+            if national:
+                summary = load_national(session, Path(path) if path else DEFAULT_NATIONAL_PATH)
+            else:
+                summary = load_demo(session, Path(path) if path else DEFAULT_DEMO_PATH)
     finally:
         engine.dispose()
-    typer.echo(f"demo loaded into {_safe(url)}: {summary.describe()}")
+    typer.echo(f"{'national data' if national else 'demo'} loaded into {_safe(url)}: {summary.describe()}")
 
 
 @cli.command("template")
@@ -349,7 +363,7 @@ def _floats(text: str | None) -> list[float] | None:
 
 @cli.command("sweep")
 def sweep_command(
-    footprint: str = typer.Option(..., "--footprint"),
+    footprint: str | None = typer.Option(None, "--footprint", help="the footprint (or --national)"),
     assumptions: str | None = typer.Option(None, "--assumptions", help="base assumption set name"),
     draws: int | None = typer.Option(None, "--draws", help="Monte-Carlo draws (else a grid)"),
     seed: int = typer.Option(0, "--seed"),
@@ -359,8 +373,13 @@ def sweep_command(
     time_limit: float = typer.Option(30.0, "--time-limit"),
     workers: int = typer.Option(2, "--workers", help="local worker processes with --wait"),
     wait: bool = typer.Option(False, "--wait", help="solve the scenarios here and print the aggregate"),
+    national: bool = typer.Option(False, "--national", help="every footprint; England's totals"),
+    footprints: str | None = typer.Option(None, "--footprints", help="--national: only these, e.g. A,B"),
+    json_out: str | None = typer.Option(None, "--json", help="--national --wait: write the totals here"),
+    workbook_out: str | None = typer.Option(None, "--workbook", help="--national --wait: write a workbook"),
 ) -> None:
-    """Launch a scenario sweep: a grid of variations, or N seeded Monte-Carlo draws."""
+    """Launch a scenario sweep: a grid of variations, or N seeded Monte-Carlo draws (of one footprint,
+    or with --national of every footprint, executed by the local workers or RUN_EXECUTOR=celery's)."""
     import time
     from decimal import Decimal
 
@@ -388,6 +407,23 @@ def sweep_command(
             ),
             options=RunOptions(time_limit=time_limit),
         )
+    if national:
+        from pathlib import Path
+
+        from app.national_sweeps.cli import national_sweep
+        from app.national_sweeps.schemas import NationalSweepCreate
+
+        scope = footprints.split(",") if footprints else None
+        national_sweep(
+            NationalSweepCreate.model_validate({**request.model_dump(), "footprints": scope}),
+            wait=wait,
+            workers=workers,
+            json_out=Path(json_out) if json_out else None,
+            workbook_out=Path(workbook_out) if workbook_out else None,
+        )
+        return
+    if footprint is None:
+        raise typer.BadParameter("give --footprint CODE, or --national")
     with session_scope() as session:
         sweep, run_ids = service.create_sweep(
             session, footprint, request, created_by=command_line_caller().name
@@ -421,6 +457,17 @@ def sweep_command(
     typer.echo(f"NPV P10 £{result.npv_p10}  P50 £{result.npv_p50}  P90 £{result.npv_p90}")
     for hub in result.hubs[:20]:
         typer.echo(f"  {hub.function:<24} {hub.host:<10} in {hub.share:.0%} of scenarios")
+
+
+@cli.command("worker")
+def worker_command(
+    concurrency: int | None = typer.Option(None, help="runs at a time here; default STP_RUN_WORKERS"),
+    loglevel: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR"),
+) -> None:
+    """A Celery worker (RUN_EXECUTOR=celery): runs from BROKER_URL, results into DATABASE_URL."""
+    from app.runs.tasks import start_worker
+
+    start_worker(concurrency=concurrency, loglevel=loglevel)
 
 
 def _safe(url: str) -> str:
