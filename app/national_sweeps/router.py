@@ -55,6 +55,7 @@ def get_national_sweep(
     national_id: int, session: Session = request_session, caller: Caller = requires(Need.RUNS_READ)
 ) -> NationalSweepRead:
     """England's totals (NPV, £ to patient care per year, WTE released) per scenario, and per footprint."""
+    service.get_national_sweep(session, national_id)  # 404 first, as for every route keyed by an id
     national_scope(caller)
     return service.read(session, national_id)
 
@@ -68,6 +69,7 @@ def export_national_sweep(
     national_id: int, session: Session = request_session, caller: Caller = requires(Need.RUNS_READ)
 ) -> Response:
     """The national sweep as a workbook: ReadMe, England, England by year, Footprints."""
+    service.get_national_sweep(session, national_id)
     national_scope(caller)
     out = io.BytesIO()
     write_national_workbook(session, national_id, out)

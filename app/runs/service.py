@@ -174,6 +174,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         progress=(run.solver_statistics or {}).get("progress"),
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
+        history=list(run.history or []),
     )
 
 

@@ -117,6 +117,22 @@ def _fresh_engines(**_: Any) -> None:
         factory.kw["bind"].dispose(close=False)
 
 
+def worker_name(settings: Settings) -> str:
+    return f"stpplan-{settings.celery_queue}@{os.uname().nodename}-{os.getpid()}"
+
+
+def ping_local_worker(settings: Settings | None = None, timeout: float = 5.0) -> bool:
+    """Whether a worker of this machine (container) answers a control ping over the broker."""
+    settings = settings or get_settings()
+    app = make_celery(settings)
+    prefix = f"stpplan-{settings.celery_queue}@{os.uname().nodename}-"
+    try:
+        replies = app.control.ping(timeout=timeout) or []
+    finally:
+        app.close()
+    return any(name.startswith(prefix) for reply in replies for name in reply)
+
+
 def start_worker(
     settings: Settings | None = None, concurrency: int | None = None, loglevel: str = "INFO"
 ) -> None:
@@ -147,7 +163,7 @@ def start_worker(
         loglevel=loglevel,
         without_gossip=True,
         without_mingle=True,
-        hostname=f"stpplan-{settings.celery_queue}@{os.uname().nodename}-{os.getpid()}",
+        hostname=worker_name(settings),
     )
     worker.start()
     raise SystemExit(worker.exitcode)

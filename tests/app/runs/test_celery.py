@@ -5,6 +5,8 @@ nothing and does nothing twice."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +28,7 @@ from app.runs.executor import LocalProcessExecutor
 from models import Role, Run, RunPlanRow, RunStatus, RunYear, Sweep
 from models.session import make_engine, session_factory
 from tests.app.runs.celery_harness import (
+    STPPLAN,
     TcpProxy,
     Workers,
     celery_workers,
@@ -114,6 +117,12 @@ def test_a_twenty_run_sweep_on_two_workers_matches_the_local_executor(tmp_path: 
     with celery_service(tmp_path) as service:
         for _ in range(2):
             service.workers.start(concurrency=1)
+        # The container health check: this machine's worker answers over the broker; none on another queue.
+        env = {**os.environ, **service.env}
+        ping = [STPPLAN, "worker", "--ping"]
+        assert subprocess.run(ping, env=env, capture_output=True, timeout=60).returncode == 0
+        elsewhere = {**env, "STP_CELERY_QUEUE": f"{service.env['STP_CELERY_QUEUE']}-nobody"}
+        assert subprocess.run(ping, env=elsewhere, capture_output=True, timeout=60).returncode == 1
         small_footprint(service.client)
         body = {"assumptions": SMALL_ASSUMPTIONS, "grid": GRID, "options": {"time_limit": 4}}
         created = service.client.post(SWEEPS, json=body)
@@ -149,6 +158,9 @@ def test_a_twenty_run_sweep_on_two_workers_matches_the_local_executor(tmp_path: 
             wait_for(lambda: sweep_finished(service.client, local["id"]), 120, "the local sweep")
         finally:
             executor.shutdown()
+        with service.factory() as session:
+            stamped = session.get(Sweep, local["id"])
+            assert stamped is not None and stamped.finished_at is not None  # on the local executor too
         on_celery, on_local = results(service.factory, celery_ids), results(service.factory, local["run_ids"])
         assert len(on_celery) == 20 and on_celery.keys() == on_local.keys()
         for scenario, outcome in on_celery.items():
@@ -197,6 +209,8 @@ def test_a_worker_killed_mid_solve_is_redelivered_and_finished_once_by_the_other
         assert run.attempts == 2
         events = [e["event"] for e in run.history]
         assert events.count("claimed") == 2 and events.count("finished") == 1, events
+        # The API shows the same history.
+        assert [e["event"] for e in service.client.get(f"{RUNS}/{run_id}").json()["history"]] == events
         assert events.index("re-queued") > events.index("claimed"), events
         claims = [e for e in run.history if e["event"] == "claimed"]
         assert victim.owns(claims[0]["worker"]["pid"]) is False  # it is dead: its pids are gone
@@ -278,3 +292,37 @@ def test_the_broker_cut_mid_sweep_loses_nothing_and_does_nothing_twice(tmp_path:
                 assert all(r.attempts == 1 for r in session.scalars(select(Run).where(Run.id.in_(run_ids))))
     finally:
         proxy.close()
+
+
+def test_cancel_stops_the_solve_on_its_worker(tmp_path: Path) -> None:
+    with celery_service(tmp_path, demo=True, STP_RUN_REAP_EVERY_SECONDS=600) as service:
+        service.workers.start()  # one worker, one run at a time
+        first = service.client.post(f"/footprints/{FP}/runs", json={"options": {"time_limit": 4}}).json()[
+            "id"
+        ]
+        wait_for(
+            lambda: service.client.get(f"{RUNS}/{first}").json()["status"] == "running",
+            30,
+            "the run to start",
+        )
+        cancelled = service.client.post(f"{RUNS}/{first}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
+        cancelled_at = time.monotonic()
+        second = service.client.post(f"/footprints/{FP}/runs", json={"options": {"time_limit": 1}}).json()[
+            "id"
+        ]
+        # The worker is free long before the cancelled solve's 10 s would have ended.
+        wait_for(
+            lambda: service.client.get(f"{RUNS}/{second}").json()["status"] != "queued", 30, "the next run"
+        )
+        assert time.monotonic() - cancelled_at < 6
+        wait_for(
+            lambda: service.client.get(f"{RUNS}/{second}").json()["status"] in ("optimal", "feasible"),
+            60,
+            "the next run to finish",
+        )
+        with service.factory() as session:
+            run = session.get(Run, first)
+            assert run is not None and run.status is RunStatus.CANCELLED
+            events = [e["event"] for e in run.history]
+            assert "cancelled" in events and "finished" not in events
