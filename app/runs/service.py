@@ -453,8 +453,24 @@ def mark_enqueued(session: Session, run_id: int, at: datetime, queue: str, attem
 # ---- results -------------------------------------------------------------------------------------
 
 
-def plan(session: Session, code: str, run_id: int) -> RunPlan:
+def finished_run(session: Session, code: str, run_id: int) -> Run:
+    """A run whose results may be read: 409 with its status while it has none (queued, running,
+    cancelled or failed), so empty figures are never served as if they were a plan."""
     run = get_run(session, code, run_id)
+    if run.status in REVIEWABLE:
+        return run
+    if run.status in ACTIVE:
+        why = (
+            "it has not finished, so it has no results yet; ask again when its status is optimal, "
+            "feasible or infeasible"
+        )
+    else:
+        why = "it has no results" + (f" ({run.error_message})" if run.error_message else "")
+    raise Conflict(f"Run {run_id} is {run.status.value}: {why}", run_status=run.status.value)
+
+
+def plan(session: Session, code: str, run_id: int) -> RunPlan:
+    run = finished_run(session, code, run_id)
     rows = session.scalars(
         select(RunPlanRow)
         .where(RunPlanRow.run_id == run.id)
@@ -497,7 +513,7 @@ def year_rows(session: Session, run_id: int) -> Sequence[RunYear]:
 
 
 def years(session: Session, code: str, run_id: int) -> RunYears:
-    run = get_run(session, code, run_id)
+    run = finished_run(session, code, run_id)
     return RunYears(
         run_id=run.id,
         npv=None if run.npv_pence is None else to_pounds(run.npv_pence),
@@ -523,7 +539,7 @@ def years(session: Session, code: str, run_id: int) -> RunYears:
 
 
 def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
-    run = get_run(session, code, run_id)
+    run = finished_run(session, code, run_id)
     rows = session.scalars(
         select(RunOrganisation).where(RunOrganisation.run_id == run.id).order_by(RunOrganisation.organisation)
     ).all()
@@ -543,12 +559,26 @@ def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
 # ---- review and comparison -----------------------------------------------------------------------
 
 
-def review_run(session: Session, code: str, run_id: int, data: ReviewCreate, reviewer: str) -> RunReview:
+def review_run(
+    session: Session,
+    code: str,
+    run_id: int,
+    data: ReviewCreate,
+    reviewer: str,
+    may_review_own: bool = False,
+) -> RunReview:
+    """Record an approval or rejection; `may_review_own` (admins) lets a run's creator review it."""
     run = get_run(session, code, run_id)
     if run.status not in REVIEWABLE:
         raise Conflict(
             f"Run {run_id} is {run.status.value}: only a finished run (optimal, feasible or infeasible) "
-            "can be reviewed"
+            "can be reviewed",
+            run_status=run.status.value,
+        )
+    if run.created_by == reviewer and not may_review_own:
+        raise Conflict(
+            f"Run {run_id} was launched by {reviewer}, who cannot also review it: ask another planner "
+            "of the footprint (or an admin) to approve or reject it"
         )
     review = RunReview(run_id=run.id, decision=data.decision, comment=data.comment, reviewer=reviewer)
     session.add(review)
@@ -573,7 +603,10 @@ def compare(session: Session, code: str, a_id: int, b_id: int) -> RunComparison:
     a, b = get_run(session, code, a_id), get_run(session, code, b_id)
     for run in (a, b):
         if run.status not in REVIEWABLE:
-            raise Conflict(f"Run {run.id} is {run.status.value}: only finished runs can be compared")
+            raise Conflict(
+                f"Run {run.id} is {run.status.value}: only finished runs can be compared",
+                run_status=run.status.value,
+            )
     years_a = {y.year: y.net_cash_pence for y in year_rows(session, a.id)}
     years_b = {y.year: y.net_cash_pence for y in year_rows(session, b.id)}
     year_diffs = [

@@ -102,7 +102,7 @@ def _summary(workbook: Any, run: Any, footprint: Any, years: list[Any], hubs: in
 
 
 def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes]) -> None:
-    run = service.get_run(session, code, run_id)
+    run = service.finished_run(session, code, run_id)
     footprint = service.footprint_of(session, run)
     snapshot = run.snapshot or {}
     names = {o["code"]: o for o in snapshot.get("organisations", [])}

@@ -91,3 +91,21 @@ class SweepRead(BaseModel):
     npv_p90: SignedPounds | None
     npv_mean: SignedPounds | None
     hubs: list[HubShare]
+
+
+class SweepSummary(BaseModel):
+    """A sweep in a list: what it is and how far its scenarios have got (the figures: GET …/sweeps/{id})."""
+
+    id: int
+    footprint: str
+    kind: str = Field(description="grid or monte_carlo")
+    created_by: str
+    created_at: datetime
+    finished: bool = Field(description="no scenario is queued or running any more")
+    runs: int = Field(description="scenarios (child runs)")
+    by_status: dict[str, int] = Field(description="child runs by status")
+
+
+class SweepCancellation(BaseModel):
+    sweep: SweepRead
+    cancelled_run_ids: list[int] = Field(description="the queued and running scenarios this request stopped")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.runs.worker import execute_run
 from tests.app.runs.conftest import FP, RUNS, launch, small_footprint
+from tests.helpers import problem
 
 RISKY_NAME = '=HYPERLINK("http://evil.example","click")'
 
@@ -73,11 +74,10 @@ def test_the_result_workbook_matches_the_api(
     assert ("Discount rate", "0.035") in [tuple(r[:2]) for r in assumptions]
 
 
-def test_a_queued_run_exports_an_empty_but_valid_workbook(client: TestClient) -> None:
+def test_a_queued_run_has_no_workbook_yet(client: TestClient) -> None:
+    # An empty workbook of a queued run looked like a plan with no savings: it is refused, with the status.
     small_footprint(client)
     run = launch(client)
-    response = client.get(f"{RUNS}/{run['id']}/export.xlsx")
-    assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
-    assert book["Summary"]["B2"].value == "queued"
-    assert list(book["Plan"].iter_rows(min_row=2, values_only=True)) == []
+    body = problem(client.get(f"{RUNS}/{run['id']}/export.xlsx"), 409)
+    assert body["run_status"] == "queued"
+    assert body["detail"].startswith(f"Run {run['id']} is queued: it has not finished")
