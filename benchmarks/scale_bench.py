@@ -65,6 +65,8 @@ class Pass:
     store_db: list[float]
     solve: list[float]
     run_wall: list[float]  # claim -> finished
+    npv_pence: int  # the sweep's total: time-limited runs on busier cores find worse plans, not slower ones
+    gaps: list[float]
 
 
 def _when(entry: dict[str, Any]) -> float:
@@ -158,6 +160,12 @@ def one_pass(admin_url: str, workers: int, footprints: int, time_limit: float, l
                 runs = session.scalars(select(Run).where(Run.id.in_(run_ids))).all()
                 histories = {r.id: list(r.history) for r in runs}
                 statuses: dict[str, int] = {}
+                npv_pence = sum(r.npv_pence or 0 for r in runs)
+                gaps = [
+                    float(r.solver_statistics["relative_gap"])
+                    for r in runs
+                    if (r.solver_statistics or {}).get("relative_gap") is not None
+                ]
                 for r in runs:
                     statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
         finally:
@@ -215,6 +223,8 @@ def one_pass(admin_url: str, workers: int, footprints: int, time_limit: float, l
         store_db=store_db,
         solve=solve,
         run_wall=run_wall,
+        npv_pence=npv_pence,
+        gaps=gaps,
     )
 
 
@@ -245,6 +255,8 @@ def report(passes: list[Pass], footprints: int, time_limit: float) -> None:
         )
         print(f"\n{p.workers} worker(s), measured per run:")
         print(f"  run (claim -> finished): mean {per_run:.2f} s; solver {_ms(p.solve)}")
+        gap = f"{statistics.median(p.gaps):.1%}" if p.gaps else "n/a"
+        print(f"  plans: total NPV £{p.npv_pence / 100:,.0f}; median relative gap {gap}")
         print(f"  broker: enqueue -> claim of the first runs {_ms(p.first_claim)}")
         print(f"  broker: worker idle between runs (dispatch + ack) {_ms(p.idle_gaps)}")
         print(f"  database: claim {_ms(p.claim_db)}; store + commit {_ms(p.store_db)}")

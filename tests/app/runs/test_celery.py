@@ -189,7 +189,7 @@ def test_a_worker_killed_mid_solve_is_redelivered_and_finished_once_by_the_other
                     return int(run.solver_statistics["worker"]["pid"])
                 return None
 
-        pid = wait_for(claimed_by, 30, "a worker to claim the run")
+        pid = wait_for(claimed_by, 60, "a worker to claim the run")
         victim, survivor = (first, second) if first.owns(pid) else (second, first)
         assert victim.owns(pid)
         time.sleep(1.0)  # mid-solve: the solve takes 4 s
@@ -300,11 +300,12 @@ def test_cancel_stops_the_solve_on_its_worker(tmp_path: Path) -> None:
         first = service.client.post(f"/footprints/{FP}/runs", json={"options": {"time_limit": 4}}).json()[
             "id"
         ]
-        wait_for(
-            lambda: service.client.get(f"{RUNS}/{first}").json()["status"] == "running",
-            30,
+        started = wait_for(
+            lambda: (run := service.client.get(f"{RUNS}/{first}").json())["status"] != "queued" and run,
+            60,
             "the run to start",
         )
+        assert started["status"] == "running", (started, service.workers.started[0].log.read_text())
         cancelled = service.client.post(f"{RUNS}/{first}/cancel")
         assert cancelled.status_code == 200, cancelled.text
         cancelled_at = time.monotonic()
