@@ -1,5 +1,5 @@
-# Production image: the API and the Celery worker from one image (docs/deploy.md).
-#   API:     stpplan serve            (the default command; migrations run by `stpplan db upgrade` once)
+# Production image: the API and the Celery worker from one image (docs/operators/deploy.md).
+#   API:     stpplan serve            (the default command migrates first; compose.yaml migrates once)
 #   worker:  stpplan worker           (RUN_EXECUTOR=celery, BROKER_URL)
 # compose.yaml runs PostgreSQL, Redis, the migrations, the API and a scalable worker service.
 
@@ -37,4 +37,4 @@ EXPOSE 8000
 # The API's health; a worker container replaces it with `stpplan worker --ping` (compose.yaml).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('STP_PORT', '8000'), timeout=4)"]
-CMD ["stpplan", "serve"]
+CMD ["sh", "-c", "stpplan db upgrade && stpplan serve"]

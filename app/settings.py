@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
     sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
 
-    # Spreadsheet uploads (docs/excel.md): zip-bomb guards, checked from the zip directory before parsing.
+    # Spreadsheet uploads (docs/finance-directors/excel.md): zip-bomb guards, checked from the zip directory
+    # before parsing. Every setting is documented in docs/operators/index.md (a test compares the two).
     upload_max_uncompressed_bytes: int = Field(
         default=500 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_UNCOMPRESSED_BYTES"
     )
@@ -40,14 +41,14 @@ class Settings(BaseSettings):
         default=1000, validation_alias="STP_UPLOAD_MAX_REPORTED_PROBLEMS"
     )
 
-    # Optimisation runs (docs/runs.md): local worker processes, heartbeat and reaper timings in seconds.
+    # Optimisation runs (docs/planners/runs.md): local worker processes, heartbeat and reaper timings (s).
     run_workers: int = Field(default=2, ge=1, validation_alias="STP_RUN_WORKERS")
     run_heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="STP_RUN_HEARTBEAT_SECONDS")
     run_stale_after_seconds: float = Field(default=60.0, gt=0, validation_alias="STP_RUN_STALE_AFTER_SECONDS")
     run_reap_every_seconds: float = Field(default=15.0, gt=0, validation_alias="STP_RUN_REAP_EVERY_SECONDS")
 
-    # Where runs execute (docs/deploy.md): `local` worker processes of the API's machine, or `celery`
-    # workers (`stpplan worker`, on any number of machines sharing the database) fed through Redis.
+    # Where runs execute (docs/operators/deploy.md): `local` worker processes of the API's machine, or
+    # `celery` workers (`stpplan worker`, on any number of machines sharing the database) fed through Redis.
     run_executor: Literal["local", "celery"] = Field(default="local", validation_alias="RUN_EXECUTOR")
     broker_url: str = Field(
         default="redis://127.0.0.1:6379/0",

@@ -1,4 +1,4 @@
-"""`stpplan worker`: a Celery worker for RUN_EXECUTOR=celery (see docs/deploy.md)."""
+"""`stpplan worker`: a Celery worker for RUN_EXECUTOR=celery (see docs/operators/deploy.md)."""
 
 from __future__ import annotations
 

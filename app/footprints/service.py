@@ -1,21 +1,26 @@
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, NotFound
-from app.footprints.schemas import FootprintCreate, FootprintUpdate
+from app.core.pagination import Page, keyset_page
+from app.footprints.schemas import FootprintCreate, FootprintRead, FootprintUpdate
 from models import Footprint, Organisation
 
 
-def list_footprints(session: Session, codes: Collection[str] | None = None) -> Sequence[Footprint]:
-    """Every footprint, or only those with these codes (a token's grant)."""
-    query = select(Footprint).order_by(Footprint.code)
+def list_footprints(
+    session: Session, codes: Collection[str] | None = None, *, limit: int = 100, cursor: str | None = None
+) -> Page[FootprintRead]:
+    """Every footprint, or only those with these codes (a token's grant), in the order of their codes."""
+    query = select(Footprint)
     if codes is not None:
         query = query.where(Footprint.code.in_(codes))
-    return session.scalars(query).all()
+    return keyset_page(
+        session, query, Footprint.code, limit=limit, cursor=cursor, item=FootprintRead.model_validate
+    )
 
 
 def get_footprint(session: Session, code: str) -> Footprint:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import Page, keyset_page
 from app.functions.service import function_keys
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from models import CostLine, Footprint, Organisation
@@ -35,10 +34,18 @@ def _check_groups(session: Session, groups: dict[str, str]) -> None:
         )
 
 
-def list_organisations(session: Session, footprint: Footprint) -> Sequence[Organisation]:
-    return session.scalars(
-        select(Organisation).where(Organisation.footprint_id == footprint.id).order_by(Organisation.code)
-    ).all()
+def list_organisations(
+    session: Session, footprint: Footprint, *, limit: int = 100, cursor: str | None = None
+) -> Page[OrganisationRead]:
+    """The footprint's organisations in the order of their ODS codes."""
+    return keyset_page(
+        session,
+        select(Organisation).where(Organisation.footprint_id == footprint.id),
+        Organisation.code,
+        limit=limit,
+        cursor=cursor,
+        item=lambda organisation: to_read(organisation, footprint.code),
+    )
 
 
 def get_organisation(session: Session, footprint: Footprint, code: str) -> Organisation:

@@ -76,6 +76,11 @@ class RunRead(BaseModel):
         description="what happened to the run, in time order: enqueued, claimed (by which worker, which "
         "attempt, redelivered or not), re-queued, finished, failed, cancelled",
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what to know before trusting the figures, in words (e.g. baselines from different "
+        "financial years)",
+    )
 
 
 class PlanMove(BaseModel):

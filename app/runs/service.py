@@ -22,8 +22,9 @@ from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
+from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
-from app.runs.problem_builder import take_snapshot
+from app.runs.problem_builder import baseline_warnings, take_snapshot
 from app.runs.schemas import (
     FunctionDifference,
     OrganisationResult,
@@ -138,12 +139,28 @@ def get_run(session: Session, code: str, run_id: int) -> Run:
     return run
 
 
-def list_runs(session: Session, code: str, status: RunStatus | None = None) -> Sequence[Run]:
+def list_runs(
+    session: Session,
+    code: str,
+    status: RunStatus | None = None,
+    *,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page[RunRead]:
+    """The footprint's runs, newest first."""
     footprint = get_footprint(session, code)
-    query = select(Run).where(Run.footprint_id == footprint.id).order_by(Run.id.desc())
+    query = select(Run).where(Run.footprint_id == footprint.id)
     if status is not None:
         query = query.where(Run.status == status)
-    return session.scalars(query).all()
+    return keyset_page(
+        session,
+        query,
+        Run.id,
+        limit=limit,
+        cursor=cursor,
+        item=lambda run: read(session, run, code),
+        descending=True,
+    )
 
 
 def latest_review(session: Session, run_id: int) -> RunReview | None:
@@ -175,6 +192,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
         history=list(run.history or []),
+        warnings=baseline_warnings(run.snapshot or {}),
     )
 
 
@@ -466,7 +484,7 @@ def finished_run(session: Session, code: str, run_id: int) -> Run:
         )
     else:
         why = "it has no results" + (f" ({run.error_message})" if run.error_message else "")
-    raise Conflict(f"Run {run_id} is {run.status.value}: {why}", run_status=run.status.value)
+    raise Conflict(f"Run {run_id} is {run.status.value}: {why}.", run_status=run.status.value)
 
 
 def plan(session: Session, code: str, run_id: int) -> RunPlan:

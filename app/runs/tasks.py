@@ -1,7 +1,7 @@
 """Runs as Celery tasks on Redis (RUN_EXECUTOR=celery): the Celery app, its one task, and the worker's
 side of the run life cycle. The task is a thin wrapper over `worker.execute_run`.
 
-Delivery that survives faults (docs/deploy.md):
+Delivery that survives faults (docs/operators/deploy.md):
 - late acknowledgement: a task is acknowledged after `execute_run` returns, i.e. after the run's
   result is committed; a task whose worker process dies is handed back (`task_reject_on_worker_lost`),
   and one whose whole worker (machine) dies is restored by Redis after the visibility timeout;

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
-from app.core.pagination import Page
+from app.core.pagination import Cursor, Limit, Page
 from app.runs.router import executor
-from app.settings import get_settings
 from app.sweeps import service
 from app.sweeps.schemas import SweepCancellation, SweepCreate, SweepRead, SweepSummary
 
@@ -51,8 +48,8 @@ def get_sweep(code: str, sweep_id: int, session: Session = request_session) -> S
 )
 def list_sweeps(
     code: str,
-    limit: Annotated[int, Query(ge=1, le=get_settings().page_size_max, description="sweeps per page")] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
     session: Session = request_session,
 ) -> Page[SweepSummary]:
     """The footprint's sweeps, newest first, with how far their scenarios have got."""

@@ -63,7 +63,7 @@ class SweepCreate(BaseModel):
     @model_validator(mode="after")
     def _one_kind(self) -> SweepCreate:
         if (self.grid is None) == (self.monte_carlo is None):
-            raise ValueError("give exactly one of grid or monte_carlo")
+            raise ValueError("Give exactly one of grid or monte_carlo.")
         if self.assumption_set is not None and self.assumptions is not None:
             raise ValueError("give either assumption_set (a name) or assumptions (inline), not both")
         return self

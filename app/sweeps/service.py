@@ -23,7 +23,7 @@ from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
-from app.core.pagination import Page, decode_cursor, decode_cursor_total, encode_cursor
+from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
 from app.runs import service as runs
 from app.runs.problem_builder import take_snapshot
@@ -222,28 +222,18 @@ def list_sweeps(
     """The footprint's sweeps, newest first, paged like cost lines (keyset cursor, limit, total counted
     once for the first page and carried in the cursor)."""
     footprint = get_footprint(session, code)
-    mine = Sweep.footprint_id == footprint.id
-    total = decode_cursor_total(cursor)
-    if total is None:
-        total = int(session.scalar(select(func.count()).select_from(Sweep).where(mine)) or 0)
-    before = decode_cursor(cursor)
-    query = select(Sweep).where(mine).order_by(Sweep.id.desc()).limit(limit + 1)
-    if before:
-        query = query.where(Sweep.id < before)
-    sweeps = list(session.scalars(query))
-    more = len(sweeps) > limit
-    sweeps = sweeps[:limit]
-    counts: dict[int, Counter[str]] = {s.id: Counter() for s in sweeps}
-    if sweeps:
-        for sweep_id, status, n in session.execute(
-            select(Run.sweep_id, Run.status, func.count())
-            .where(Run.sweep_id.in_(counts))
-            .group_by(Run.sweep_id, Run.status)
-        ):
-            if sweep_id is not None:
-                counts[sweep_id][RunStatus(status).value] += n
-    return Page[SweepSummary](
-        items=[
+
+    def summaries(sweeps: Sequence[Sweep]) -> list[SweepSummary]:
+        counts: dict[int, Counter[str]] = {s.id: Counter() for s in sweeps}
+        if sweeps:
+            for sweep_id, status, n in session.execute(
+                select(Run.sweep_id, Run.status, func.count())
+                .where(Run.sweep_id.in_(counts))
+                .group_by(Run.sweep_id, Run.status)
+            ):
+                if sweep_id is not None:
+                    counts[sweep_id][RunStatus(status).value] += n
+        return [
             SweepSummary(
                 id=s.id,
                 footprint=code,
@@ -255,10 +245,16 @@ def list_sweeps(
                 by_status=dict(sorted(counts[s.id].items())),
             )
             for s in sweeps
-        ],
-        total=total,
+        ]
+
+    return keyset_page(
+        session,
+        select(Sweep).where(Sweep.footprint_id == footprint.id),
+        Sweep.id,
         limit=limit,
-        next_cursor=encode_cursor(sweeps[-1].id, total) if more else None,
+        cursor=cursor,
+        items=summaries,
+        descending=True,
     )
 
 
@@ -290,7 +286,7 @@ def cancel_sweep(session: Session, code: str, sweep_id: int) -> list[int]:
     else:
         cancelled = []
     if not cancelled:
-        raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel")
+        raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel.")
     # Every scenario is done now: the sweep (and its national sweep, if the last part) is finished.
     close_finished(session, [sweep.id])
     return cancelled

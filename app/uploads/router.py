@@ -17,6 +17,7 @@ from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.core.errors import ProblemError, problem_response
+from app.core.pagination import Cursor, Limit, Page
 from app.footprints.service import get_footprint
 from app.settings import get_settings
 from app.uploads import guards, service
@@ -177,6 +178,7 @@ async def upload_workbook(
             "Another upload for this footprint was being saved at the same moment; nothing from this file "
             f"was saved. Upload it again. ({type(error.orig).__name__})",
             headers={"Retry-After": "2"},
+            kind="busy-retry",
         )
         return await _refused(request, session, caller, code, file_name, data, problem)
     caller.note(upload_id=report.upload_id, file_name=file_name, status="accepted")
@@ -207,16 +209,25 @@ async def _refused(
     if upload_id is not None:
         extra["upload_id"] = upload_id
     return problem_response(
-        request, exc.status, exc.detail, title=exc.title, errors=exc.errors, headers=exc.headers, **extra
+        request,
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        kind=exc.kind,
+        **extra,
     )
 
 
 @router.get(
-    "/footprints/{code}/uploads", response_model=list[UploadRead], dependencies=[requires(Need.DATA_READ)]
+    "/footprints/{code}/uploads", response_model=Page[UploadRead], dependencies=[requires(Need.DATA_READ)]
 )
-def list_uploads(code: str, session: Session = request_session) -> list[UploadRead]:
-    """Every upload of the footprint, accepted or refused, oldest first."""
-    return service.list_uploads(session, get_footprint(session, code))
+def list_uploads(
+    code: str, limit: Limit = 100, cursor: Cursor = None, session: Session = request_session
+) -> Page[UploadRead]:
+    """Every upload of the footprint, accepted or refused, oldest first, a page at a time."""
+    return service.list_uploads(session, get_footprint(session, code), limit=limit, cursor=cursor)
 
 
 @router.get(

@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ProblemError
 from app.core.money import PENNY
+from app.core.pagination import Page, keyset_page
 from app.cost_lines.service import bulk_upsert
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
 from app.settings import Settings, get_settings
 from app.uploads import guards
-from app.uploads.reader import ParsedOrganisation, ParsedWorkbook, problem, read_workbook
+from app.uploads.parsed import ParsedOrganisation, ParsedWorkbook, problem
+from app.uploads.reader import read_workbook
 from app.uploads.schemas import Counts, SheetCounts, SheetProblem, UploadRead, UploadReport
 from app.workbooks.layout import FunctionInfo
 from app.workbooks.template import CostLineRow, OrganisationRow, write_workbook
@@ -82,6 +84,7 @@ def _refuse(errors: list[dict[str, Any]], warnings: list[dict[str, Any]], cap: i
         errors=_cap(errors, cap),
         errors_total=len(errors),
         warnings=_cap(warnings, cap),
+        kind="invalid-workbook",
     )
 
 
@@ -255,6 +258,7 @@ def _check_against_database(
             )
         else:
             on_sheet.add(org.code)
+    on_sheet |= parsed.refused_organisations
     here = {code for code in codes if code in on_sheet or homes.get(code) == footprint.code}
     if here == codes:
         return errors
@@ -346,9 +350,17 @@ def record_refusal(
     return upload.id
 
 
-def list_uploads(session: Session, footprint: Footprint) -> list[UploadRead]:
-    uploads = session.scalars(select(Upload).where(Upload.footprint_id == footprint.id).order_by(Upload.id))
-    return [UploadRead.model_validate(u) for u in uploads]
+def list_uploads(
+    session: Session, footprint: Footprint, *, limit: int = 100, cursor: str | None = None
+) -> Page[UploadRead]:
+    return keyset_page(
+        session,
+        select(Upload).where(Upload.footprint_id == footprint.id),
+        Upload.id,
+        limit=limit,
+        cursor=cursor,
+        item=UploadRead.model_validate,
+    )
 
 
 def get_upload(session: Session, footprint: Footprint, upload_id: int) -> UploadRead:

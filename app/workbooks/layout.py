@@ -1,7 +1,7 @@
 """The template's sheets and columns: written by the template and the export, read back by the importer.
 
 The canonical header of each column is what the template writes; the importer also accepts the synonyms
-listed in `app.uploads.reader`.
+listed in `app.uploads.header_names`.
 """
 
 from __future__ import annotations

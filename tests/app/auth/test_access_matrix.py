@@ -173,7 +173,7 @@ def world(
     revoked = client_as(Role.PLANNER, OWN, name="revoked")
     expired = client_as(Role.ADMIN, name="expired")
     victim = client_as(Role.PLANNER, OWN, name="victim")
-    tokens = {t["name"]: t for t in client.get("/tokens").json()}
+    tokens = {t["name"]: t for t in client.get("/tokens").json()["items"]}
     assert client.post(f"/tokens/{tokens['revoked']['id']}/revoke").status_code == 200
     connection.execute(
         update(ApiToken).where(ApiToken.name == "expired").values(expires_at=utcnow() - timedelta(seconds=1))
@@ -265,7 +265,9 @@ def test_every_route_every_role_every_footprint(world: World, api_app: FastAPI) 
         example = EXAMPLES.get((method, path))
         ruled = example.need if example is not None else need_by_rule(method, path)
         if ruled is not None and ruled != need:
-            failures.append(f"{method} {path} declares {need}, the rules say {ruled} (docs/access.md)")
+            failures.append(
+                f"{method} {path} declares {need}, the rules say {ruled} (see docs/analysts/access.md)"
+            )
             continue
         scoped = path.startswith("/footprints/{code}")
         for footprint in (OWN, OTHER) if scoped else (None,):

@@ -97,14 +97,14 @@ def test_results_of_an_unfinished_run_are_refused_with_its_status(
             assert body["run_status"] == status, result
             assert body["detail"] == (
                 f"Run {run['id']} is {status}: it has not finished, so it has no results yet; ask again "
-                "when its status is optimal, feasible or infeasible"
+                "when its status is optimal, feasible or infeasible."
             )
     _set_status(db_session, run["id"], RunStatus.QUEUED)
     assert client.post(f"{url}/cancel").status_code == 200
     for result in RESULTS:
         body = problem(client.get(f"{url}/{result}"), 409)
         assert body["run_status"] == "cancelled"
-        assert body["detail"] == f"Run {run['id']} is cancelled: it has no results (cancelled on request)"
+        assert body["detail"] == f"Run {run['id']} is cancelled: it has no results (cancelled on request)."
 
     finished = launch(client)
     assert _execute(session_factory, finished["id"]) == "optimal"
@@ -228,5 +228,5 @@ def test_cancelling_a_sweep_stops_its_queued_and_running_scenarios(
     assert _execute(session_factory, queued) is None
     assert client.get(f"{RUNS}/{queued}").json()["status"] == "cancelled"
     again = problem(client.post(f"{SWEEPS}/{sweep['id']}/cancel"), 409)
-    assert again["detail"] == f"Sweep {sweep['id']} has no queued or running scenario left to cancel"
+    assert again["detail"] == f"Sweep {sweep['id']} has no queued or running scenario left to cancel."
     problem(client.post(f"{SWEEPS}/999999/cancel"), 404)

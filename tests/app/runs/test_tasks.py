@@ -1,4 +1,4 @@
-"""The Celery configuration the fault rules rest on (docs/deploy.md), without a broker."""
+"""The Celery configuration the fault rules rest on (docs/operators/deploy.md), without a broker."""
 
 from __future__ import annotations
 
