@@ -52,6 +52,12 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "An uploaded workbook was refused and nothing from it was saved; `errors` lists every problem "
         "with its sheet, cell and column.",
     ),
+    "stale-workbook": (
+        "The workbook is older than the data",
+        "The workbook was exported before later changes to the footprint's data and uploading it would put "
+        "old figures back; `errors` lists what changed since. Export again, or upload with "
+        "`?overwrite=true` to revert those changes on purpose.",
+    ),
     "not-a-spreadsheet": (
         "Not a spreadsheet",
         "The uploaded file is not a workbook this service reads (.xlsx, .xlsm, .xls, .ods), or it is "

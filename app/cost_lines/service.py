@@ -37,7 +37,7 @@ from app.cost_lines.schemas import (
     CostSummary,
     CostSummaryRow,
 )
-from app.footprints.service import lock_for_write
+from app.footprints.service import lock_for_write, record_data_change
 from app.functions.service import function_keys
 from models import CostLine, Footprint, Organisation
 from models.base import utcnow
@@ -612,6 +612,8 @@ def bulk_upsert(
         )
     counts.inserted = len(new)
     counts.updated = len(changed)
+    if new or changed:
+        record_data_change(session, footprint)
     return counts
 
 
@@ -643,6 +645,7 @@ def create_cost_line(session: Session, footprint: Footprint, data: CostLineCreat
     )
     session.add(cost_line)
     session.flush()
+    record_data_change(session, footprint)
     return get_cost_line(session, footprint, cost_line.id)
 
 
@@ -667,13 +670,16 @@ def update_cost_line(
         cost_line.non_pay_pence = to_pence(data.non_pay)
     if data.wte is not None:
         cost_line.wte = data.wte
-    session.flush()
+    if session.is_modified(cost_line):
+        session.flush()
+        record_data_change(session, footprint)
     return get_cost_line(session, footprint, line_id)
 
 
 def delete_cost_line(session: Session, footprint: Footprint, line_id: int) -> None:
     session.delete(_owned_line(session, footprint, line_id))
     session.flush()
+    record_data_change(session, footprint)
 
 
 def summarise(session: Session, footprint: Footprint) -> CostSummary:

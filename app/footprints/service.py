@@ -57,6 +57,18 @@ def delete_footprint(session: Session, code: str) -> None:
     session.flush()
 
 
+def record_data_change(session: Session, footprint: Footprint) -> None:
+    """Raise the footprint's data version: its organisations or cost lines have just changed. (An export
+    carries the version, so uploading a workbook exported before this change is caught.)"""
+    session.execute(
+        update(Footprint)
+        .where(Footprint.id == footprint.id)
+        .values(data_version=Footprint.data_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(footprint, ["data_version"])
+
+
 def lock_for_write(session: Session, footprint: Footprint) -> None:
     """Serialise writers of one footprint's data until the transaction ends.
 

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import Page, keyset_page
+from app.footprints.service import record_data_change
 from app.functions.service import function_keys
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from models import CostLine, Footprint, Organisation
@@ -70,6 +71,7 @@ def create_organisation(session: Session, footprint: Footprint, data: Organisati
     )
     session.add(organisation)
     session.flush()
+    record_data_change(session, footprint)
     return organisation
 
 
@@ -82,7 +84,9 @@ def update_organisation(
         _check_groups(session, changes["compatibility_groups"])
     for field, value in changes.items():
         setattr(organisation, field, value)
-    session.flush()
+    if session.is_modified(organisation):
+        session.flush()
+        record_data_change(session, footprint)
     return organisation
 
 
@@ -92,3 +96,4 @@ def delete_organisation(session: Session, footprint: Footprint, code: str) -> No
         raise Conflict(f"Organisation {code} still has cost lines; delete them first")
     session.delete(organisation)
     session.flush()
+    record_data_change(session, footprint)

@@ -41,6 +41,9 @@ class ParsedWorkbook:
     # Codes of Organisations rows refused for another cell (a bad kind, a missing name): the row's own
     # error is the root cause, so cost lines of those organisations are not reported again as unknown.
     refused_organisations: set[str] = field(default_factory=set)
+    # From the ReadMe of an exported workbook: the footprint's data version and the time of the export.
+    data_version: int | None = None
+    exported_at: str | None = None
 
 
 def cell_ref(row: int, column: int) -> str:

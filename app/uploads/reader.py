@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import python_calamine
 
@@ -101,6 +102,7 @@ class WorkbookReader:
                 raise not_a_spreadsheet(file_name, f"a worksheet's XML is damaged: {exc}") from exc
             for name, role in plan:
                 if role == layout.README:
+                    self._read_export_stamp(workbook, name)
                     continue
                 try:
                     rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -128,6 +130,21 @@ class WorkbookReader:
                 )
             )
         return self.result
+
+    def _read_export_stamp(self, workbook: Any, name: str) -> None:
+        """The data version and export time an exported workbook's ReadMe carries (if it does)."""
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python()
+        except Exception:  # an unreadable ReadMe only loses the check, never the upload
+            return
+        for cells in rows[:10]:
+            if len(cells) < 2 or not isinstance(cells[0], str):
+                continue
+            label, value = cells[0].strip(), text_value(cells[1])
+            if label == layout.DATA_VERSION and value.isdigit():
+                self.result.data_version = int(value)
+            elif label == layout.EXPORTED_AT and value:
+                self.result.exported_at = value
 
     def _read_sheet(
         self, name: str, role: str | None, rows: list[list[CellValue]], unusable: dict[tuple[int, int], str]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -148,6 +148,13 @@ async def upload_workbook(
     code: str,
     request: Request,
     response: Response,
+    overwrite: Annotated[
+        bool,
+        Query(
+            description="upload a workbook exported before later changes anyway, putting its figures "
+            "back over them (the report lists every line reverted)"
+        ),
+    ] = False,
     session: Session = request_session,
     caller: Caller = requires(Need.DATA_WRITE),
 ) -> UploadReport | JSONResponse:
@@ -157,7 +164,9 @@ async def upload_workbook(
     try:
         file_name, data = await _read_file(request, settings.upload_max_bytes)
         report = await run_in_threadpool(
-            lambda: service.import_upload(session, code, file_name, data, uploaded_by=caller.name)
+            lambda: service.import_upload(
+                session, code, file_name, data, uploaded_by=caller.name, overwrite=overwrite
+            )
         )
     except ProblemError as exc:
         return await _refused(request, session, caller, code, file_name, data, exc)

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from app.workbooks.writer import Column
 from models.enums import LockKind, OrganisationKind
 
+# ReadMe rows of an export: the footprint's data version and when the workbook was made.
+DATA_VERSION = "Data version"
+EXPORTED_AT = "Exported at"
+
 ORGANISATIONS = "Organisations"
 COST_LINES = "CostLines"
 ASSUMPTIONS = "Assumptions"

@@ -31,6 +31,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
     "upload.py": ("finance_director", [FOOTPRINT]),
     "run.py": ("planner", [FOOTPRINT]),
     "sweep.py": ("analyst", []),
+    "planner.py": ("planner", [FOOTPRINT]),
 }
 
 
@@ -109,12 +110,12 @@ def run_example(server: Server, name: str) -> str:
     return done.stdout
 
 
-def test_every_example_is_tested_and_shown_on_the_analysts_page() -> None:
-    page = (ROOT / "docs" / "analysts" / "index.md").read_text()
+def test_every_example_is_tested_and_shown_on_a_page() -> None:
+    pages = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").rglob("*.md"))
     for path in EXAMPLES.glob("*.py"):
         assert path.name in ROLES, f"docs/examples/{path.name} is not run by this test: add it to ROLES"
-        included = f'--8<-- "docs/examples/{path.name}"' in page
-        assert included, f"docs/analysts/index.md does not include {path.name}"
+        included = f'--8<-- "docs/examples/{path.name}"' in pages
+        assert included, f"no page of docs/ includes docs/examples/{path.name}"
 
 
 @pytest.mark.slow
@@ -136,6 +137,12 @@ def test_the_analysts_examples_run_against_a_live_server(server: Server) -> None
     out = run_example(server, "run.py")
     assert re.search(r"^run \d+ (optimal|feasible): NPV £[\d,]+\.\d\d, payback year \d", out, re.M), out
     assert re.search(r"hub at \w+ from year \d", out), out
+
+    out = run_example(server, "planner.py")
+    assert re.search(r"^central: (optimal|feasible), NPV £[\d,]+$", out, re.M), out
+    assert re.search(r"^pessimistic: (optimal|feasible), NPV £[\d,]+$", out, re.M), out
+    assert re.search(r"^pessimistic minus central: £-?[\d,]+$", out, re.M), out
+    assert "409 " in out, out
 
     out = run_example(server, "sweep.py")
     assert re.search(r"^finished: \{'(optimal|feasible)': 3\}$|^finished: \{.*\}$", out, re.M), out

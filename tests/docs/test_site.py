@@ -24,17 +24,19 @@ TEXT_SUFFIXES = {".md", ".py", ".yml", ".yaml", ".json", ".txt", ".csv", ".js", 
 MACHINE_PATH = re.compile(
     r"(?<![\w.~-])(?:/(?:work|root|home|tmp|Users|mnt|opt|private|var/folders)/|[A-Z]:\\\\)"
 )
+PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 SNIPPET = re.compile(r'^\s*--8<--\s+"([^"]+)"', re.M)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as `make docs` builds it (strict), into a scratch folder."""
+    """The site as `make docs` builds it (strict, with no way out to the internet), into a scratch folder."""
     target = tmp_path_factory.mktemp("site")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(target)],
         cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        # Any fetch from the internet during the build would go to a closed port and fail it.
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **{v: "http://127.0.0.1:9" for v in PROXIES}},
         capture_output=True,
         text=True,
         timeout=300,
