@@ -1,7 +1,7 @@
 """celery runs and national sweeps: when a run was handed to the queue, its history, national sweeps
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29 22:53:30.948751
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
