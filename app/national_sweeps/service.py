@@ -46,7 +46,8 @@ def create_national_sweep(
             raise Invalid(
                 "unknown footprints",
                 errors=[
-                    {"field": "footprints", "value": code, "message": "no such footprint"} for code in unknown
+                    {"field": "footprints", "value": code, "message": "No such footprint."}
+                    for code in unknown
                 ],
             )
     if not codes:

@@ -150,9 +150,9 @@ def test_only_a_national_token_may_run_or_read_one(client: TestClient, client_as
 def test_bad_requests_change_nothing(client: TestClient) -> None:
     two_footprints(client)
     body = problem(client.post("/sweeps", json={**BODY, "footprints": ["E54000007", "E54000099"]}), 422)
-    assert body["errors"] == [{"field": "footprints", "value": "E54000099", "message": "no such footprint"}]
+    assert body["errors"] == [{"field": "footprints", "value": "E54000099", "message": "No such footprint."}]
     problem(client.post("/sweeps", json={**BODY, "assumption_set": "nowhere", "assumptions": None}), 404)
-    assert client.get("/footprints/E54000007/runs").json() == []
+    assert client.get("/footprints/E54000007/runs").json()["items"] == []
     problem(client.get("/sweeps/999"), 404)
     only = client.post("/sweeps", json={**BODY, "footprints": ["E54000008"]}).json()
     assert list(only["sweep_ids"]) == ["E54000008"] and only["runs"] == 2
