@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy.orm import Session
 
 from app.auth.access import requires
@@ -16,6 +16,8 @@ from app.runs.router import executor
 from app.workbooks.writer import XLSX_MEDIA_TYPE
 
 router = APIRouter(tags=["national sweeps"])
+
+NATIONAL_ID = Path(description="the national sweep's id (from the Location of its creation)")
 
 
 def national_scope(caller: Caller) -> None:
@@ -52,7 +54,9 @@ def create_national_sweep(
 
 @router.get("/sweeps/{national_id}", response_model=NationalSweepRead)
 def get_national_sweep(
-    national_id: int, session: Session = request_session, caller: Caller = requires(Need.RUNS_READ)
+    national_id: int = NATIONAL_ID,
+    session: Session = request_session,
+    caller: Caller = requires(Need.RUNS_READ),
 ) -> NationalSweepRead:
     """England's totals (NPV, £ to patient care per year, WTE released) per scenario, and per footprint."""
     service.get_national_sweep(session, national_id)  # 404 first, as for every route keyed by an id
@@ -66,7 +70,9 @@ def get_national_sweep(
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
 )
 def export_national_sweep(
-    national_id: int, session: Session = request_session, caller: Caller = requires(Need.RUNS_READ)
+    national_id: int = NATIONAL_ID,
+    session: Session = request_session,
+    caller: Caller = requires(Need.RUNS_READ),
 ) -> Response:
     """The national sweep as a workbook: ReadMe, England, England by year, Footprints."""
     service.get_national_sweep(session, national_id)
