@@ -290,3 +290,9 @@ def cancel_sweep(session: Session, code: str, sweep_id: int) -> list[int]:
     # Every scenario is done now: the sweep (and its national sweep, if the last part) is finished.
     close_finished(session, [sweep.id])
     return cancelled
+
+
+def children(session: Session, code: str, sweep_id: int) -> Sequence[Run]:
+    """The sweep's scenario runs, in the order they were made."""
+    sweep = get_sweep(session, code, sweep_id)
+    return session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).all()
