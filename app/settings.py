@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repository (or, in the container, the install directory: the package is installed editable). The
@@ -57,6 +58,43 @@ class Settings(BaseSettings):
     )
     # Browsers keep Secure cookies over plain http only for localhost; behind TLS this stays true.
     session_cookie_secure: bool = Field(default=True, validation_alias="STP_SESSION_COOKIE_SECURE")
+
+    # Where runs execute (docs/operators/deploy.md): `local` worker processes of the API's machine, or
+    # `celery` workers (`stpplan worker`, on any number of machines sharing the database) fed through Redis.
+    run_executor: Literal["local", "celery"] = Field(default="local", validation_alias="RUN_EXECUTOR")
+    broker_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias="BROKER_URL",
+        description="Celery broker (Redis) for RUN_EXECUTOR=celery",
+    )
+    celery_queue: str = Field(
+        default="stpplan-runs",
+        pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+        validation_alias="STP_CELERY_QUEUE",
+        description="queue name; also prefixes every key the broker keeps, so deployments can share a Redis",
+    )
+    # A worker stops a run's solver at this many seconds whatever the run asked for (RunOptions allow
+    # up to 3600), so the broker's visibility timeout below can be set safely above the longest solve.
+    run_max_solve_seconds: float = Field(default=3600.0, gt=0, validation_alias="STP_RUN_MAX_SOLVE_SECONDS")
+    celery_visibility_timeout_seconds: float = Field(
+        default=7200.0, gt=0, validation_alias="STP_CELERY_VISIBILITY_TIMEOUT_SECONDS"
+    )
+    celery_connect_timeout_seconds: float = Field(
+        default=4.0, gt=0, validation_alias="STP_CELERY_CONNECT_TIMEOUT_SECONDS"
+    )
+
+    @model_validator(mode="after")
+    def _visibility_outlasts_a_solve(self) -> Settings:
+        # The broker hands an unacknowledged task to another worker after the visibility timeout: were
+        # it shorter than a solve (plus the solver's model building and the result's commit), a live
+        # worker's run would be delivered twice. Half a solve again is the margin for building and storing.
+        least = 1.5 * self.run_max_solve_seconds + self.run_stale_after_seconds
+        if self.celery_visibility_timeout_seconds < least:
+            raise ValueError(
+                f"STP_CELERY_VISIBILITY_TIMEOUT_SECONDS ({self.celery_visibility_timeout_seconds:g}) must "
+                f"be at least 1.5 x STP_RUN_MAX_SOLVE_SECONDS + STP_RUN_STALE_AFTER_SECONDS ({least:g})"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

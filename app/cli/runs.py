@@ -74,7 +74,7 @@ def _floats(text: str | None) -> list[float] | None:
 
 @cli.command("sweep")
 def sweep_command(
-    footprint: str = typer.Option(..., "--footprint"),
+    footprint: str | None = typer.Option(None, "--footprint", help="the footprint (or --national)"),
     assumptions: str | None = typer.Option(None, "--assumptions", help="base assumption set name"),
     draws: int | None = typer.Option(None, "--draws", help="Monte-Carlo draws (else a grid)"),
     seed: int = typer.Option(0, "--seed"),
@@ -84,8 +84,13 @@ def sweep_command(
     time_limit: float = typer.Option(30.0, "--time-limit"),
     workers: int = typer.Option(2, "--workers", help="local worker processes with --wait"),
     wait: bool = typer.Option(False, "--wait", help="solve the scenarios here and print the aggregate"),
+    national: bool = typer.Option(False, "--national", help="every footprint; England's totals"),
+    footprints: str | None = typer.Option(None, "--footprints", help="--national: only these, e.g. A,B"),
+    json_out: str | None = typer.Option(None, "--json", help="--national --wait: write the totals here"),
+    workbook_out: str | None = typer.Option(None, "--workbook", help="--national --wait: write a workbook"),
 ) -> None:
-    """Launch a scenario sweep: a grid of variations, or N seeded Monte-Carlo draws."""
+    """Launch a scenario sweep: a grid of variations, or N seeded Monte-Carlo draws (of one footprint,
+    or with --national of every footprint, executed by the local workers or RUN_EXECUTOR=celery's)."""
     import time
     from decimal import Decimal
 
@@ -113,6 +118,23 @@ def sweep_command(
             ),
             options=RunOptions(time_limit=time_limit),
         )
+    if national:
+        from pathlib import Path
+
+        from app.national_sweeps.cli import national_sweep
+        from app.national_sweeps.schemas import NationalSweepCreate
+
+        scope = footprints.split(",") if footprints else None
+        national_sweep(
+            NationalSweepCreate.model_validate({**request.model_dump(), "footprints": scope}),
+            wait=wait,
+            workers=workers,
+            json_out=Path(json_out) if json_out else None,
+            workbook_out=Path(workbook_out) if workbook_out else None,
+        )
+        return
+    if footprint is None:
+        raise typer.BadParameter("give --footprint CODE, or --national")
     with session_scope() as session:
         sweep, run_ids = service.create_sweep(
             session, footprint, request, created_by=command_line_caller().name
