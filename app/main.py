@@ -8,7 +8,7 @@ from importlib.resources import files
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,7 @@ from app.cost_lines.router import router as cost_lines_router
 from app.footprints.router import router as footprints_router
 from app.functions.router import router as functions_router
 from app.locks.router import router as locks_router
+from app.national_sweeps.router import router as national_sweeps_router
 from app.organisations.router import router as organisations_router
 from app.problems.router import router as problems_router
 from app.runs.executor import LocalProcessExecutor, QueueOnlyExecutor, RunExecutor
@@ -31,6 +32,7 @@ from app.runs.router import router as runs_router
 from app.settings import get_settings
 from app.sweeps.router import router as sweeps_router
 from app.uploads.router import router as uploads_router
+from app.web.router import install_pages
 
 DESCRIPTION = """
 Plan which corporate and back-office services the organisations of an STP footprint should share,
@@ -86,6 +88,10 @@ def _default_executor(session_factory: sessionmaker[Session] | None) -> RunExecu
         # An app over a given session factory (tests) cannot assume worker processes see its data.
         return QueueOnlyExecutor()
     settings = get_settings()
+    if settings.run_executor == "celery":
+        from app.runs.celery_executor import CeleryExecutor
+
+        return CeleryExecutor(settings)
     return LocalProcessExecutor(
         settings.database_url,
         workers=settings.run_workers,
@@ -136,12 +142,19 @@ def create_app(
         locks_router,
         runs_router,
         sweeps_router,
+        national_sweeps_router,
     ):
         app.include_router(router)
     app.include_router(tokens_router)
     app.include_router(audit_router)
     app.include_router(problems_router)
     _serve_docs_locally(app)
+    # The web pages (docs/pages.md), under /ui; their errors are pages, the API's stay problem documents.
+    install_pages(app)
+
+    @app.get("/", include_in_schema=False, dependencies=[requires(Need.PUBLIC)])
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui", status_code=307)
 
     @app.get("/health", tags=["service"], dependencies=[requires(Need.PUBLIC)])
     def health() -> dict[str, str]:

@@ -71,6 +71,11 @@ class RunRead(BaseModel):
     )
     sweep_id: int | None
     review: ReviewDecision | None = Field(description="the latest review's decision, if any")
+    history: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="what happened to the run, in time order: enqueued, claimed (by which worker, which "
+        "attempt, redelivered or not), re-queued, finished, failed, cancelled",
+    )
     warnings: list[str] = Field(
         default_factory=list,
         description="what to know before trusting the figures, in words (e.g. baselines from different "
