@@ -511,6 +511,11 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         greedy = _plan_around_locks(problem, options, deadline, stats)
     incumbent: list[Hub] | None = greedy
     incumbent_npv = _npv(problem, greedy) if greedy is not None else -math.inf
+    if options.warm_start is not None and not check_feasible(problem, options.warm_start):
+        hinted = _npv(problem, options.warm_start)
+        if hinted > incumbent_npv:
+            incumbent, incumbent_npv = list(options.warm_start), hinted
+            notes.append("started from the plan given as a warm start")
     report("greedy", incumbent_npv, _obvious_bound(problem))
     # A proven bound from the aggregated relaxation (solver/bounds.py): a fraction of a second even on
     # 60 x 11 x 5, and the only meaningful bound when the joint model is too large to solve. Its
@@ -530,11 +535,11 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     bounds: dict[str, float] = {}
     union: list[Hub] = []
     all_proven = True
-    # With board acceptability on, the functions-alone relaxation drops the rule that binds hardest
-    # (a member's own share is usually negative): its union is then never feasible and its bounds are
+    # With board acceptability on in own mode, the functions-alone relaxation drops the rule that binds
+    # hardest (a member's own share is usually negative): its union is then never feasible and its bounds are
     # far above the joint LP bound, while its models are as big as the joint one. On footprints beyond
     # a handful of org-functions it only costs time, so it is skipped there.
-    decompose = not problem.board_acceptability or len(problem.organisations) * len(problem.functions) <= 40
+    decompose = not problem.board_own or len(problem.organisations) * len(problem.functions) <= 40
     subs: dict[str, ConsolidationModel] = {}
     # The functions alone share a part of the time. Building a model cannot be interrupted and HiGHS
     # gets at least half a second a model, so once the remaining functions, at the slowest one's pace so
@@ -635,6 +640,9 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     if model is not None and (left is None or left >= 1.0):
         favoured, lp_bound = _lp_relaxation(model, deadline)
     stats.solve_seconds += time.perf_counter() - lp_started
+    if lp_bound == -math.inf:
+        notes.append("the joint model's LP relaxation is infeasible")
+        return _infeasible(problem, options, stats, deadline, notes, incumbent)
     report("relaxation", incumbent_npv, lp_bound)
     # When even the LP relaxation of the joint model cannot be solved in its share of the time, the
     # joint MILP cannot do better (HiGHS would still be at its root node at the limit): all the time goes
@@ -881,7 +889,8 @@ def _lp_relaxation(
     model: ConsolidationModel, deadline: _Deadline
 ) -> tuple[dict[str, set[str]], float | None]:
     """The LP relaxation of the joint model, time-boxed: the hosts whose hub is at least a quarter
-    open, and its optimum (a valid bound on every plan's NPV), or ({}, None) if it did not finish."""
+    open, and its optimum (a valid bound on every plan's NPV), ({}, -inf) when it is infeasible (then
+    so is the problem), or ({}, None) if it did not finish."""
     binaries = model.binaries
     categories = [var.cat for var in binaries]  # PuLP stores a binary as an integer in [0, 1]
     for var in binaries:
@@ -901,6 +910,10 @@ def _lp_relaxation(
         status = highs.getModelStatus()
         if status == highspy.HighsModelStatus.kModelEmpty:
             return favoured, 0.0  # nothing can move: doing nothing (NPV 0) is all there is
+        if status == highspy.HighsModelStatus.kInfeasible:
+            # No fractional plan meets every rule, so no plan does: a proof of infeasibility, not a
+            # relaxation that "did not finish".
+            return favoured, -math.inf
         if status != highspy.HighsModelStatus.kOptimal:
             return favoured, None
         # PuLP hands HiGHS the negated objective of a maximisation.
@@ -1055,8 +1068,8 @@ def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstr
     A year's budget binds when what is left of it is less than the cheapest move still open that year
     (or nothing is left); pace binds when the year's moves equal the limit; workforce binds when the
     WTE released is within 1 % of the limit; a hub's capacity binds when no organisation not yet in
-    it that could join it would fit; an organisation binds on board acceptability when its attributed
-    NPV is within a penny of -theta (as `appraise` marks it).
+    it that could join it would fit; an organisation (own mode) or a hub (shared mode) binds on board
+    acceptability when its attributed NPV or its NPV is within a penny of -theta (as `appraise` marks it).
     """
     found: list[BindingConstraint] = []
     appraisal = appraise(problem, hubs)
@@ -1102,7 +1115,17 @@ def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstr
                     detail=f"volume £{volume:,.0f} of capacity £{cand.capacity[h]:,.0f}",
                 )
             )
-    if problem.board_acceptability:
+    for agreement in appraisal.agreements:
+        if agreement.binds_board:
+            found.append(
+                BindingConstraint(
+                    "board",
+                    organisation=agreement.host,
+                    function=agreement.function,
+                    detail=f"hub NPV £{agreement.npv:,.2f} (shared agreement)",
+                )
+            )
+    if problem.board_own:
         for org in appraisal.organisations:
             if org.binds_board:
                 found.append(
