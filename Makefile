@@ -4,17 +4,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest bench clean
+.PHONY: run test install lock lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev]'
+# Installs come from requirements.lock (exact versions: a new HiGHS release has changed answers on this
+# model before); the project itself goes in editable, without letting pip pick other versions.
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock requirements-dev.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refresh the lock files after changing dependencies in pyproject.toml (then `make install`):
+# requirements.lock is what production installs (the Dockerfile), requirements-dev.lock adds the dev tools
+# at the same versions. `make lock UPGRADE=--upgrade` moves every pin to the newest release.
+LOCK := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --quiet
+lock: install
+	$(LOCK) $(UPGRADE) -o requirements.lock
+	$(LOCK) $(UPGRADE) --extra dev --constraints requirements.lock -o requirements-dev.lock
 
 run: install
 	$(BIN)/stpplan db upgrade
