@@ -10,7 +10,14 @@ from models.function import FUNCTION_CATALOGUE, Function
 from models.lock import Lock
 from models.organisation import Organisation
 from models.run import Run, RunReview
-from models.run_result import RunBindingConstraint, RunOrganisation, RunPlanRow, RunYear, Sweep
+from models.run_result import (
+    RunBindingConstraint,
+    RunHubShare,
+    RunOrganisation,
+    RunPlanRow,
+    RunYear,
+    Sweep,
+)
 from models.token import ApiToken, Role, TokenFootprint
 from models.upload import Upload
 
@@ -34,6 +41,7 @@ __all__ = [
     "Run",
     "RunReview",
     "RunBindingConstraint",
+    "RunHubShare",
     "RunOrganisation",
     "RunPlanRow",
     "RunYear",

@@ -83,17 +83,16 @@ def sweep_command(
 
     from app.auth.rules import command_line_caller
     from app.runs.executor import LocalProcessExecutor
-    from app.runs.schemas import RunOptions
     from app.settings import get_settings
     from app.sweeps import service
-    from app.sweeps.schemas import Grid, MonteCarlo, SweepCreate
+    from app.sweeps.schemas import Grid, MonteCarlo, SweepCreate, SweepOptions
     from models.session import session_scope
 
     if draws is not None:
         request = SweepCreate(
             assumption_set=assumptions,
             monte_carlo=MonteCarlo(draws=draws, seed=seed),
-            options=RunOptions(time_limit=time_limit),
+            options=SweepOptions(time_limit=time_limit),
         )
     else:
         request = SweepCreate(
@@ -103,7 +102,7 @@ def sweep_command(
                 transition_multipliers=_floats(transition) or [1.0],
                 discount_rates=[Decimal(d) for d in discount.split(",")] if discount else None,
             ),
-            options=RunOptions(time_limit=time_limit),
+            options=SweepOptions(time_limit=time_limit),
         )
     with session_scope() as session:
         sweep, run_ids = service.create_sweep(

@@ -1,5 +1,7 @@
-"""A run's result workbook: Summary (headline figures and a chart of savings by year), Plan,
-Organisations, Years, Assumptions and Solver, through the shared writer (formats, frozen headers,
+"""A run's result workbook: Summary (headline figures, the outcome in words and a chart of savings by
+year), Plan, Organisations (attributed NPV and, in shared mode, agreed share and recharge), Hub agreements
+(shared mode: each hub's shares and recharges, as NPV and as equal annual amounts), Years, Assumptions and
+Solver, through the shared writer (formats, frozen headers,
 filters, widths, and user text that Excel can never run as a formula).
 
 Every figure is read from the stored results (pence, shown in pounds), so the workbook and the API agree.
@@ -20,14 +22,20 @@ from app.runs import service
 from app.workbooks.writer import Column, SheetWriter, new_workbook
 from models import RunBindingConstraint, RunOrganisation, RunPlanRow
 
-SUMMARY, PLAN, ORGANISATIONS, YEARS, ASSUMPTIONS, SOLVER = (
+SUMMARY, PLAN, ORGANISATIONS, AGREEMENTS, YEARS, ASSUMPTIONS, SOLVER = (
     "Summary",
     "Plan",
     "Organisations",
+    "Hub agreements",
     "Years",
     "Assumptions",
     "Solver",
 )
+BOARD_MODE_WORDS = {
+    "shared": "shared: every hub's NPV ≥ −θ, shared by a cost-sharing agreement with recharges",
+    "own": "own: every organisation's own attributed NPV ≥ −θ, no recharges",
+    "off": "off",
+}
 
 
 def _cell(writer: SheetWriter, value: Any, style: str | None = None) -> WriteOnlyCell | None:
@@ -41,7 +49,9 @@ def _cell(writer: SheetWriter, value: Any, style: str | None = None) -> WriteOnl
     return cell
 
 
-def _summary(workbook: Any, run: Any, footprint: Any, years: list[Any], hubs: int, moves: int) -> None:
+def _summary(
+    workbook: Any, run: Any, footprint: Any, years: list[Any], hubs: int, moves: int, outcome: str
+) -> None:
     writer = SheetWriter(workbook, SUMMARY, widths=[34, 20, 20, 20, 20])
     writer.append_labels([f"Optimisation run {run.id}: {footprint.code} {footprint.name}"], style="stp_title")
     snapshot = run.snapshot or {}
@@ -68,6 +78,8 @@ def _summary(workbook: Any, run: Any, footprint: Any, years: list[Any], hubs: in
             "stp_percent",
         ),
         ("Label", run.label or "", None),
+        ("Board acceptability (rule 10)", BOARD_MODE_WORDS.get(service.board_mode(run), ""), None),
+        ("Outcome", outcome, None),
     ]
     for label, value, style in headline:
         writer.sheet.append([writer.text_cell(label, key="label"), _cell(writer, value, style)])
@@ -113,8 +125,15 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
         .order_by(RunPlanRow.function_key, RunPlanRow.host, RunPlanRow.year, RunPlanRow.member)
     ).all()
     workbook = new_workbook()
+    outcome = service.outcome_text(session, run) or ""
     _summary(
-        workbook, run, footprint, years, len({(r.function_key, r.host) for r in plan_rows}), len(plan_rows)
+        workbook,
+        run,
+        footprint,
+        years,
+        len({(r.function_key, r.host) for r in plan_rows}),
+        len(plan_rows),
+        outcome,
     )
 
     plan = SheetWriter(
@@ -153,6 +172,8 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
             Column("Kind", width=18),
             Column("Attributed NPV", "money", width=20),
             Column("Binds board rule", width=16),
+            Column("Agreed share (NPV)", "money", width=20),
+            Column("Recharge (NPV, + received)", "money", width=24),
         ],
     )
     for o in session.scalars(
@@ -166,9 +187,59 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
                 known.get("kind", ""),
                 to_pounds(o.attributed_npv_pence),
                 "yes" if o.binds_board else "no",
+                None if o.share_pence is None else to_pounds(o.share_pence),
+                None if o.recharge_pence is None else to_pounds(o.recharge_pence),
             ]
         )
     organisations.finish()
+
+    agreements = SheetWriter(
+        workbook,
+        AGREEMENTS,
+        [
+            Column("Function", width=22),
+            Column("Host", width=12),
+            Column("Hub NPV", "money", width=18),
+            Column("Hub binds board rule", width=18),
+            Column("Organisation", width=14),
+            Column("Name", width=40),
+            Column("Role", width=10),
+            Column("In the hub from year", "integer", width=18),
+            Column("Attributed NPV", "money", width=18),
+            Column("Agreed share (NPV)", "money", width=18),
+            Column("Recharge (NPV, + received)", "money", width=22),
+            Column("Share a year", "money", width=16),
+            Column("Recharge a year", "money", width=16),
+        ],
+        title_rows=[
+            [
+                "Shared mode: each organisation's share of its hub's NPV is in proportion to its discounted "
+                "cost-years in the hub; the recharge is share − attributed NPV (shares sum to the hub's "
+                "NPV, recharges to zero). 'A year' = the equal amount each year it is in the hub with the "
+                "same present value. Empty unless the run used shared mode."
+            ],
+            [],
+        ],
+    )
+    for h in service.hub_share_rows(session, run.id):
+        agreements.append(
+            [
+                h.function_key,
+                h.host,
+                to_pounds(h.hub_npv_pence),
+                "yes" if h.hub_binds_board else "no",
+                h.organisation,
+                names.get(h.organisation, {}).get("name", ""),
+                h.role,
+                h.first_year,
+                to_pounds(h.attributed_npv_pence),
+                to_pounds(h.share_pence),
+                to_pounds(h.recharge_pence),
+                to_pounds(h.annual_share_pence),
+                to_pounds(h.annual_recharge_pence),
+            ]
+        )
+    agreements.finish()
 
     money = [
         ("Savings", "savings_pence"),
@@ -210,7 +281,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
         ["Horizon (years)", a.get("horizon_years")],
         ["Optimism bias: uplift on set-up and transition costs", a.get("optimism_bias_cost_uplift")],
         ["Optimism bias: haircut on saving rates", a.get("optimism_bias_savings_haircut")],
-        ["Board acceptability", "on" if a.get("board_acceptability") else "off"],
+        ["Board acceptability", BOARD_MODE_WORDS.get(service.board_mode(run), "")],
         ["Board tolerance θ (£)", a.get("board_tolerance")],
         ["Pace (moves per year)", ", ".join("no limit" if v is None else str(v) for v in a.get("pace", []))],
         ["Pace source", a.get("pace_source", "")],
@@ -269,6 +340,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
         ],
         title_rows=[
             ["Outcome", run.status.value],
+            ["Outcome in words", outcome],
             ["Solver", str(stats.get("solver", ""))],
             ["Objective (£)", stats.get("objective")],
             ["Best bound (£)", stats.get("best_bound")],

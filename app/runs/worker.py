@@ -74,6 +74,10 @@ def execute_run(
         if run is None:
             return None
         snapshot, options = run.snapshot, run.options or {}
+        # A sweep's children may start from its central run's plan (SolveOptions.warm_start).
+        warm_start = (
+            service.plan_hubs(session, options["warm_start_run"]) if options.get("warm_start_run") else None
+        )
     started = time.perf_counter()
     heartbeat = _Heartbeat(factory, run_id, heartbeat_seconds, abandon or (lambda: None))
     heartbeat.start()
@@ -87,6 +91,7 @@ def execute_run(
                 relative_gap=options.get("relative_gap", 1e-4),
                 seed=options.get("seed", 0),
                 on_progress=heartbeat.record,
+                warm_start=warm_start,
             ),
         )
     except Exception as exc:  # noqa: BLE001 - a run that fails is recorded as an error, never left running
