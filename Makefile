@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock lint typecheck pytest bench clean
+.PHONY: run test install lock lint typecheck pytest docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,19 +34,24 @@ run: install
 	$(BIN)/stpplan serve
 
 lint: install
-	$(BIN)/ruff check app models solver migrations fixtures tests benchmarks
-	$(BIN)/ruff format --check app models solver migrations fixtures tests benchmarks
+	$(BIN)/ruff check app models solver migrations fixtures tests benchmarks docsite docs/examples
+	$(BIN)/ruff format --check app models solver migrations fixtures tests benchmarks docsite docs/examples
 
 typecheck: install
-	$(BIN)/mypy solver models app
+	$(BIN)/mypy solver models app docsite
 
 pytest: install
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# The documentation site (mkdocs.yml) into site/, strict: a broken link, a page missing from the nav or a
+# failing hook stops the build. Last in `make test`, so it takes the screenshots the browser tests just saved.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet
+
+test: lint typecheck pytest docs
 
 bench: install
 	$(BIN)/python benchmarks/api_bench.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache site

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_BYTES")
     sql_echo: bool = Field(default=False, validation_alias="STP_SQL_ECHO")
 
-    # Spreadsheet uploads (docs/excel.md): zip-bomb guards, checked from the zip directory before parsing.
+    # Spreadsheet uploads (docs/finance-directors/excel.md): zip-bomb guards, checked from the zip directory
+    # before parsing. Every setting is documented in docs/operators/index.md (a test compares the two).
     upload_max_uncompressed_bytes: int = Field(
         default=500 * 1024 * 1024, validation_alias="STP_UPLOAD_MAX_UNCOMPRESSED_BYTES"
     )
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
         default=1000, validation_alias="STP_UPLOAD_MAX_REPORTED_PROBLEMS"
     )
 
-    # Optimisation runs (docs/runs.md): local worker processes, heartbeat and reaper timings in seconds.
+    # Optimisation runs (docs/planners/runs.md): local worker processes, heartbeat and reaper timings (s).
     run_workers: int = Field(default=2, ge=1, validation_alias="STP_RUN_WORKERS")
     run_heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="STP_RUN_HEARTBEAT_SECONDS")
     run_stale_after_seconds: float = Field(default=60.0, gt=0, validation_alias="STP_RUN_STALE_AFTER_SECONDS")

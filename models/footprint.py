@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin
@@ -31,5 +31,7 @@ class Footprint(TimestampMixin, Base):
         ),
         default=Maturity.DEVELOPING,
     )
+    # Raised by every change to the footprint's organisations or cost lines (exports carry it).
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisations: Mapped[list[Organisation]] = relationship(back_populates="footprint")

@@ -59,7 +59,7 @@ def test_make_run_serves_the_demo_footprint(tmp_path: Path) -> None:
             f"http://127.0.0.1:{port}/footprints", headers={"Authorization": f"Bearer {token.group(1)}"}
         )
         assert response.status_code == 200, response.text
-        assert [f["code"] for f in response.json()] == ["E54000007"]
+        assert [f["code"] for f in response.json()["items"]] == ["E54000007"]
         assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
     finally:
         os.killpg(process.pid, signal.SIGTERM)

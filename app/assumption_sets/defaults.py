@@ -1,8 +1,9 @@
 """Default assumptions per function, and the pace of change that follows from a footprint's maturity.
 
-Every figure here is documented, with its source, in docs/runs.md. The figures are the central case:
-a consolidated function at full scale saves 20 % of its cost (shared-service providers' claims of "at
-least 20 %", HFMA 2015); 30 % is the optimistic vendor claim and about 10 % the pessimistic case.
+Every figure here is documented, with its source, in docs/planners/assumptions.md (a test compares the
+two). The figures are the central case: a consolidated function at full scale saves 20 % of its cost
+(shared-service providers' claims of "at least 20 %", HFMA 2015); 30 % is the optimistic vendor claim
+and about 10 % the pessimistic case.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from app.core.db import request_session
 
 router = APIRouter(tags=["assumption sets"])
 
-# Assumption sets are footprint data (issue 6): finance directors of the footprint and admins write
-# them (data:write); every token that sees the footprint reads them.
+# Assumption sets are a footprint's planning decisions: its finance directors, its planners and admins
+# write them (plans:write); every token that sees the footprint reads them.
 
 
 @router.get(
@@ -30,7 +30,7 @@ def list_assumption_sets(code: str, session: Session = request_session) -> list[
     "/footprints/{code}/assumption-sets",
     response_model=AssumptionSetRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[requires(Need.DATA_WRITE)],
+    dependencies=[requires(Need.PLANS_WRITE)],
 )
 def create_assumption_set(
     code: str,
@@ -56,7 +56,7 @@ def get_assumption_set(code: str, name: str, session: Session = request_session)
 @router.put(
     "/footprints/{code}/assumption-sets/{name}",
     response_model=AssumptionSetRead,
-    dependencies=[requires(Need.DATA_WRITE)],
+    dependencies=[requires(Need.PLANS_WRITE)],
 )
 def replace_assumption_set(
     code: str, name: str, body: AssumptionSetWrite, session: Session = request_session
@@ -67,7 +67,7 @@ def replace_assumption_set(
 @router.delete(
     "/footprints/{code}/assumption-sets/{name}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[requires(Need.DATA_WRITE)],
+    dependencies=[requires(Need.PLANS_WRITE)],
 )
 def delete_assumption_set(code: str, name: str, session: Session = request_session) -> Response:
     service.delete_assumption_set(session, code, name)

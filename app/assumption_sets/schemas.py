@@ -61,7 +61,7 @@ class FunctionAssumptionsSchema(BaseModel):
 
 
 class AssumptionSetWrite(BaseModel):
-    """An assumption set; functions left out take the documented defaults (docs/runs.md)."""
+    """An assumption set; functions left out take the documented defaults (docs/planners/assumptions.md)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -11,7 +11,7 @@ from app.audit.schemas import AuditPage
 from app.auth.access import requires
 from app.auth.rules import Need
 from app.core.db import request_session
-from app.settings import get_settings
+from app.core.pagination import Cursor, Limit
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -23,8 +23,8 @@ def list_audit_entries(
     action: Annotated[str | None, Query(description="e.g. create_cost_line")] = None,
     since: Annotated[datetime | None, Query(description="from this instant (inclusive)")] = None,
     until: Annotated[datetime | None, Query(description="before this instant")] = None,
-    limit: Annotated[int, Query(ge=1, le=get_settings().page_size_max)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
     session: Session = request_session,
 ) -> AuditPage:
     return service.list_entries(

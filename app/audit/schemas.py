@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.pagination import Page
+
 
 class AuditEntryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -20,8 +22,5 @@ class AuditEntryRead(BaseModel):
     details: dict[str, Any]
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntryRead]
-    total: int
-    limit: int
-    next_cursor: str | None = None
+class AuditPage(Page[AuditEntryRead]):
+    pass

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.schemas import AuditEntryRead, AuditPage
 from app.auth.rules import Caller
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.pagination import keyset_page
 from models import AuditEntry
 
 
@@ -62,16 +62,13 @@ def list_entries(
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    before = decode_cursor(cursor)
-    if before:
-        query = query.where(AuditEntry.id < before)
-    rows = session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return AuditPage(
-        items=[AuditEntryRead.model_validate(r) for r in rows],
-        total=total,
+    page = keyset_page(
+        session,
+        query,
+        AuditEntry.id,
         limit=limit,
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
+        cursor=cursor,
+        item=AuditEntryRead.model_validate,
+        descending=True,
     )
+    return AuditPage.model_validate(page.model_dump())

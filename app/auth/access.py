@@ -43,12 +43,14 @@ bearer = HTTPBearer(
 class Unauthenticated(ProblemError):
     def __init__(self, detail: str, error: str | None = None) -> None:
         challenge = "Bearer" if error is None else f'Bearer error="{error}"'
-        super().__init__(401, detail, headers={"WWW-Authenticate": challenge})
+        super().__init__(401, detail, headers={"WWW-Authenticate": challenge}, kind="unauthorised")
 
 
 class Forbidden(ProblemError):
     def __init__(self, caller: Caller, need: Need) -> None:
-        super().__init__(403, f"A {caller.role.value} token may not do this (it needs {need.value})")
+        role = caller.role.value
+        article = "An" if role[:1] in "aeiou" else "A"
+        super().__init__(403, f"{article} {role} token may not do this: it needs {need.value}.")
 
 
 def _public() -> None:
@@ -76,10 +78,10 @@ def authorise(
     session: Session = request_session,
 ) -> Caller:
     if credentials is None:
-        raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`")
+        raise Unauthenticated("This needs a bearer token: send `Authorization: Bearer <token>`.")
     token = service.authenticate(session, credentials.credentials)
     if token is None:
-        raise Unauthenticated("The token is not valid (unknown, expired or revoked)", error="invalid_token")
+        raise Unauthenticated("The token is not valid (unknown, expired or revoked).", error="invalid_token")
     caller = service.caller_for(token)
     footprint = _footprint_in_path(request)
     if footprint is not None and not caller.may_see(footprint):
@@ -133,7 +135,7 @@ def check_routes_declare_needs(app: FastAPI) -> None:
         if len(needs) != 1:
             raise RuntimeError(
                 f"{method} {path} declares needs {[n.value for n in needs]}; "
-                "every route declares exactly one with requires(Need.X) (see docs/access.md)"
+                "every route declares exactly one with requires(Need.X) (see docs/analysts/access.md)"
             )
 
 

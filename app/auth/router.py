@@ -10,6 +10,7 @@ from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.auth.schemas import TokenCreate, TokenIssued, TokenRead
 from app.core.db import request_session
+from app.core.pagination import Cursor, Limit, Page
 from models import ApiToken
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -28,11 +29,15 @@ def _read(token: ApiToken) -> TokenRead:
     )
 
 
-@router.get("", response_model=list[TokenRead])
+@router.get("", response_model=Page[TokenRead])
 def list_tokens(
-    session: Session = request_session, caller: Caller = requires(Need.TOKENS_MANAGE)
-) -> list[TokenRead]:
-    return [_read(t) for t in service.list_tokens(session)]
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    session: Session = request_session,
+    caller: Caller = requires(Need.TOKENS_MANAGE),
+) -> Page[TokenRead]:
+    """Every token (never its secret), oldest first, a page at a time."""
+    return service.token_page(session, _read, limit=limit, cursor=cursor)
 
 
 @router.post("", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)

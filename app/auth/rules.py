@@ -19,6 +19,9 @@ class Need(StrEnum):
     PUBLIC = "public"
     DATA_READ = "data:read"
     DATA_WRITE = "data:write"
+    # A footprint's planning decisions (assumption sets, locks): its planners write them, not only
+    # its finance directors, who alone write its cost data (data:write).
+    PLANS_WRITE = "plans:write"
     RUNS_READ = "runs:read"
     RUNS_CREATE = "runs:create"
     RUNS_REVIEW = "runs:review"
@@ -33,14 +36,23 @@ class Need(StrEnum):
 
 
 WRITE_NEEDS = frozenset(
-    {Need.DATA_WRITE, Need.RUNS_CREATE, Need.RUNS_REVIEW, Need.FOOTPRINTS_MANAGE, Need.TOKENS_MANAGE}
+    {
+        Need.DATA_WRITE,
+        Need.PLANS_WRITE,
+        Need.RUNS_CREATE,
+        Need.RUNS_REVIEW,
+        Need.FOOTPRINTS_MANAGE,
+        Need.TOKENS_MANAGE,
+    }
 )
 
 # Which needs each role holds. Which footprints it holds them for is the token's grant
 # (every footprint for analysts and admins).
 ROLE_NEEDS: dict[Role, frozenset[Need]] = {
-    Role.FINANCE_DIRECTOR: frozenset({Need.DATA_READ, Need.DATA_WRITE, Need.RUNS_READ}),
-    Role.PLANNER: frozenset({Need.DATA_READ, Need.RUNS_READ, Need.RUNS_CREATE, Need.RUNS_REVIEW}),
+    Role.FINANCE_DIRECTOR: frozenset({Need.DATA_READ, Need.DATA_WRITE, Need.PLANS_WRITE, Need.RUNS_READ}),
+    Role.PLANNER: frozenset(
+        {Need.DATA_READ, Need.PLANS_WRITE, Need.RUNS_READ, Need.RUNS_CREATE, Need.RUNS_REVIEW}
+    ),
     Role.ANALYST: frozenset({Need.DATA_READ, Need.RUNS_READ, Need.RUNS_CREATE}),
     Role.ADMIN: frozenset(Need) - {Need.PUBLIC},
 }

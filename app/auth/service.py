@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +21,11 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.auth.rules import Caller
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import Page, keyset_page
 from models import ApiToken, Footprint, Role, TokenFootprint
 from models.base import utcnow
+
+T = TypeVar("T")
 
 TOKEN_PREFIX = "stp_"
 DEFAULT_LIFETIME = timedelta(days=90)
@@ -109,6 +113,13 @@ def issue_token(
 
 def list_tokens(session: Session) -> Sequence[ApiToken]:
     return session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+
+
+def token_page(
+    session: Session, item: Callable[[ApiToken], T], *, limit: int = 100, cursor: str | None = None
+) -> Page[T]:
+    """Tokens oldest first, a page at a time."""
+    return keyset_page(session, select(ApiToken), ApiToken.id, limit=limit, cursor=cursor, item=item)
 
 
 def get_token(session: Session, token_id: int) -> ApiToken:

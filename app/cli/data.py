@@ -58,6 +58,9 @@ def import_workbook(
     file: str = typer.Argument(..., help=".xlsx, .xlsm, .xls or .ods"),
     footprint: str = typer.Option(..., help="footprint code, e.g. E54000007"),
     as_json: bool = typer.Option(False, "--json", help="print the report (or the problems) as JSON"),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="import an export older than later changes, reverting them"
+    ),
 ) -> None:
     """Import a workbook into a footprint, all or nothing (the rules of POST /footprints/{code}/uploads)."""
     import json
@@ -86,7 +89,13 @@ def import_workbook(
                     raise guards.too_large(path.stat().st_size, settings.upload_max_bytes)
                 data = path.read_bytes()
                 report = import_upload(
-                    session, footprint, path.name, data, uploaded_by=who, settings=settings
+                    session,
+                    footprint,
+                    path.name,
+                    data,
+                    uploaded_by=who,
+                    settings=settings,
+                    overwrite=overwrite,
                 )
             except ProblemError as exc:
                 upload_id = record_refusal(session, footprint, path.name, None, exc, uploaded_by=who)

@@ -11,7 +11,7 @@ from app.cli.base import cli
 if TYPE_CHECKING:
     from models import ApiToken
 
-token_cli = typer.Typer(help="API tokens (who may do what; see docs/access.md)", no_args_is_help=True)
+token_cli = typer.Typer(help="API tokens (who may do what: docs/analysts/access.md)", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 
 

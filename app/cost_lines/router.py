@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
+from app.core.pagination import Cursor, Limit
 from app.cost_lines import service
 from app.cost_lines.schemas import (
     BulkUpsertRequest,
@@ -19,12 +20,8 @@ from app.cost_lines.schemas import (
     UpsertReport,
 )
 from app.footprints.service import get_footprint
-from app.settings import get_settings
 
 router = APIRouter(tags=["cost lines"])
-
-Limit = Annotated[int, Query(ge=1, le=get_settings().page_size_max, description="rows per page")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 @router.get("/cost-lines", response_model=CostLinePage)

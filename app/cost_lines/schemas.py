@@ -4,25 +4,34 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
 
+from app.core.financial_years import NotAFinancialYear, parse_financial_year
 from app.core.money import Pounds
+from app.core.pagination import Page
 
 
-def check_financial_year(value: str) -> str:
-    """`2017/18`: a start year and the two digits of the next year."""
-    start, end = int(value[:4]), int(value[5:])
-    if (start + 1) % 100 != end:
-        raise ValueError(
-            f"financial year {value} must span consecutive years, e.g. {start}/{(start + 1) % 100:02d}"
-        )
-    return value
+def canonical_financial_year(value: object) -> str:
+    """`2017/18`, `2017-18`, `2017/2018`, `FY 2017/18` or `17/18` -> `2017/18`, as uploads accept."""
+    try:
+        return parse_financial_year(value)
+    except NotAFinancialYear:
+        raise PydanticCustomError(
+            "financial_year",
+            "{value} is not a financial year: write it as 2017/18 (2017-18 and 2017/2018 are accepted too).",
+            {"value": repr(value)},
+        ) from None
 
 
 FinancialYear = Annotated[
     str,
-    Field(pattern=r"^\d{4}/\d{2}$", examples=["2017/18"], description="written 2017/18"),
-    AfterValidator(check_financial_year),
+    Field(
+        examples=["2017/18"],
+        description="April to March, written 2017/18 (2017-18, 2017/2018 and FY 2017/18 are accepted "
+        "and answered as 2017/18)",
+    ),
+    BeforeValidator(canonical_financial_year),
 ]
 Wte = Annotated[
     Decimal,
@@ -65,14 +74,8 @@ class CostLineRead(BaseModel):
     updated_at: datetime
 
 
-class CostLinePage(BaseModel):
-    items: list[CostLineRead]
-    total: int = Field(
-        description="rows matching the filters, across all pages: counted for the first page; "
-        "the later pages of a walk repeat that count"
-    )
-    limit: int
-    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+class CostLinePage(Page[CostLineRead]):
+    pass
 
 
 class BulkUpsertRequest(BaseModel):

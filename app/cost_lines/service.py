@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.financial_years import NotAFinancialYear, parse_financial_year
 from app.core.money import to_pence, to_pounds
 from app.core.pagination import decode_cursor, decode_cursor_total, encode_cursor
 from app.cost_lines.schemas import (
@@ -36,7 +37,7 @@ from app.cost_lines.schemas import (
     CostSummary,
     CostSummaryRow,
 )
-from app.footprints.service import lock_for_write
+from app.footprints.service import lock_for_write, record_data_change
 from app.functions.service import function_keys
 from models import CostLine, Footprint, Organisation
 from models.base import utcnow
@@ -177,6 +178,7 @@ def list_cost_lines(
     limit: int = 100,
     cursor: str | None = None,
 ) -> CostLinePage:
+    function, financial_year = _checked_filters(session, footprints, organisation, function, financial_year)
     # Filters on cost_line alone, organisations resolved in a subquery, so that no plan has to join
     # every line to its organisation and footprint.
     organisations = None
@@ -231,6 +233,62 @@ def list_cost_lines(
         limit=limit,
         next_cursor=encode_cursor(rows[-1][0], total) if more else None,
     )
+
+
+def _unknown(parameter: str, value: str, what: str, allowed: Sequence[str]) -> Invalid:
+    shown = ", ".join(allowed[:60]) + (f" and {len(allowed) - 60} more" if len(allowed) > 60 else "")
+    message = f"There is no {what} {value!r}." + (f" Use one of: {shown}." if allowed else "")
+    return Invalid(
+        message,
+        errors=[{"loc": ["query", parameter], "value": value, "message": message, "allowed": list(allowed)}],
+        kind="unknown-filter-value",
+    )
+
+
+def _checked_filters(
+    session: Session,
+    footprints: Sequence[str] | None,
+    organisation: str | None,
+    function: str | None,
+    financial_year: str | None,
+) -> tuple[str | None, str | None]:
+    """A filter value that matches nothing by construction (a function that does not exist, an
+    organisation outside the footprints, a year that is not one) is a mistake, not an empty list: 422
+    naming the allowed values. Returns the function and the financial year in their canonical forms."""
+    if footprints:
+        known = set(session.scalars(select(Footprint.code).where(Footprint.code.in_(footprints))))
+        for code in footprints:
+            if code not in known:
+                visible = sorted(session.scalars(select(Footprint.code)))
+                raise _unknown("footprint", code, "footprint", visible)
+    if function:
+        keys = function_keys(session)
+        if function not in keys:
+            raise _unknown("function", function, "function", sorted(keys))
+    if organisation:
+        codes = select(Organisation.code).order_by(Organisation.code).distinct()
+        if footprints is not None:
+            codes = codes.join(Footprint, Organisation.footprint_id == Footprint.id).where(
+                Footprint.code.in_(footprints)
+            )
+        allowed = list(session.scalars(codes))
+        if organisation not in allowed:
+            where = "in " + ", ".join(footprints) if footprints else "in any footprint"
+            raise _unknown("organisation", organisation, f"organisation {where} with the code", allowed)
+    if financial_year:
+        try:
+            financial_year = parse_financial_year(financial_year)
+        except NotAFinancialYear:
+            message = (
+                f"{financial_year!r} is not a financial year: write it as 2017/18 "
+                "(2017-18 and 2017/2018 are accepted too)."
+            )
+            raise Invalid(
+                message,
+                errors=[{"loc": ["query", "financial_year"], "value": financial_year, "message": message}],
+                kind="unknown-filter-value",
+            ) from None
+    return function, financial_year
 
 
 def get_cost_line(session: Session, footprint: Footprint, line_id: int) -> CostLineRead:
@@ -554,6 +612,8 @@ def bulk_upsert(
         )
     counts.inserted = len(new)
     counts.updated = len(changed)
+    if new or changed:
+        record_data_change(session, footprint)
     return counts
 
 
@@ -585,6 +645,7 @@ def create_cost_line(session: Session, footprint: Footprint, data: CostLineCreat
     )
     session.add(cost_line)
     session.flush()
+    record_data_change(session, footprint)
     return get_cost_line(session, footprint, cost_line.id)
 
 
@@ -609,13 +670,16 @@ def update_cost_line(
         cost_line.non_pay_pence = to_pence(data.non_pay)
     if data.wte is not None:
         cost_line.wte = data.wte
-    session.flush()
+    if session.is_modified(cost_line):
+        session.flush()
+        record_data_change(session, footprint)
     return get_cost_line(session, footprint, line_id)
 
 
 def delete_cost_line(session: Session, footprint: Footprint, line_id: int) -> None:
     session.delete(_owned_line(session, footprint, line_id))
     session.flush()
+    record_data_change(session, footprint)
 
 
 def summarise(session: Session, footprint: Footprint) -> CostSummary:

@@ -6,18 +6,22 @@ from sqlalchemy.orm import Session
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
+from app.core.pagination import Cursor, Limit, Page
 from app.footprints import service
 from app.footprints.schemas import FootprintCreate, FootprintRead, FootprintUpdate
 
 router = APIRouter(prefix="/footprints", tags=["footprints"])
 
 
-@router.get("", response_model=list[FootprintRead])
+@router.get("", response_model=Page[FootprintRead])
 def list_footprints(
-    session: Session = request_session, caller: Caller = requires(Need.DATA_READ)
-) -> list[FootprintRead]:
-    footprints = service.list_footprints(session, codes=caller.visible(None))
-    return [FootprintRead.model_validate(f) for f in footprints]
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    session: Session = request_session,
+    caller: Caller = requires(Need.DATA_READ),
+) -> Page[FootprintRead]:
+    """The footprints the token may see, in the order of their codes, a page at a time."""
+    return service.list_footprints(session, codes=caller.visible(None), limit=limit, cursor=cursor)
 
 
 @router.post(

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, NotFound
-from app.footprints.schemas import FootprintCreate, FootprintUpdate
+from app.core.pagination import Page, keyset_page
+from app.footprints.schemas import FootprintCreate, FootprintRead, FootprintUpdate
 from models import Footprint, Organisation
 
 
-def list_footprints(session: Session, codes: Collection[str] | None = None) -> Sequence[Footprint]:
-    """Every footprint, or only those with these codes (a token's grant)."""
-    query = select(Footprint).order_by(Footprint.code)
+def list_footprints(
+    session: Session, codes: Collection[str] | None = None, *, limit: int = 100, cursor: str | None = None
+) -> Page[FootprintRead]:
+    """Every footprint, or only those with these codes (a token's grant), in the order of their codes."""
+    query = select(Footprint)
     if codes is not None:
         query = query.where(Footprint.code.in_(codes))
-    return session.scalars(query).all()
+    return keyset_page(
+        session, query, Footprint.code, limit=limit, cursor=cursor, item=FootprintRead.model_validate
+    )
 
 
 def get_footprint(session: Session, code: str) -> Footprint:
@@ -50,6 +55,18 @@ def delete_footprint(session: Session, code: str) -> None:
         raise Conflict(f"Footprint {code} still has organisations; delete or move them first")
     session.delete(footprint)
     session.flush()
+
+
+def record_data_change(session: Session, footprint: Footprint) -> None:
+    """Raise the footprint's data version: its organisations or cost lines have just changed. (An export
+    carries the version, so uploading a workbook exported before this change is caught.)"""
+    session.execute(
+        update(Footprint)
+        .where(Footprint.id == footprint.id)
+        .values(data_version=Footprint.data_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(footprint, ["data_version"])
 
 
 def lock_for_write(session: Session, footprint: Footprint) -> None:

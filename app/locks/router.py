@@ -23,7 +23,7 @@ def list_locks(code: str, session: Session = request_session) -> list[LockRead]:
     "/footprints/{code}/locks",
     response_model=LockRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[requires(Need.DATA_WRITE)],
+    dependencies=[requires(Need.PLANS_WRITE)],
 )
 def create_lock(
     code: str, body: LockCreate, response: Response, session: Session = request_session
@@ -36,7 +36,7 @@ def create_lock(
 @router.delete(
     "/footprints/{code}/locks/{lock_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[requires(Need.DATA_WRITE)],
+    dependencies=[requires(Need.PLANS_WRITE)],
 )
 def delete_lock(code: str, lock_id: int, session: Session = request_session) -> Response:
     service.delete_lock(session, code, lock_id)

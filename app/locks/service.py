@@ -11,6 +11,7 @@ from app.core.errors import Conflict, Invalid, NotFound
 from app.footprints.service import get_footprint
 from app.locks.schemas import LockCreate, LockRead
 from models import Function, Lock, Organisation
+from models.enums import LockKind
 
 
 def list_locks(session: Session, code: str) -> Sequence[tuple[Lock, str | None]]:
@@ -62,6 +63,8 @@ def create_lock(session: Session, code: str, data: LockCreate) -> tuple[Lock, st
             f"A {data.kind.value} lock for {data.organisation or 'every organisation'} and "
             f"{data.function} already exists"
         )
+    if organisation_id is not None:
+        _refuse_contradictions(session, footprint.id, organisation_id, data)
     lock = Lock(
         footprint_id=footprint.id,
         organisation_id=organisation_id,
@@ -73,6 +76,61 @@ def create_lock(session: Session, code: str, data: LockCreate) -> tuple[Lock, st
     session.add(lock)
     session.flush()
     return lock, data.organisation
+
+
+# Sets of lock kinds on one organisation and function that no plan can satisfy together (SPEC section 2):
+# a host that may not host; an organisation that must be in a hub, may not join another's and may not
+# host its own.
+CONTRADICTIONS: tuple[tuple[frozenset[LockKind], str], ...] = (
+    (
+        frozenset({LockKind.MUST_HOST, LockKind.MAY_NOT_HOST}),
+        "{org} cannot both have to host {function} and be barred from hosting it",
+    ),
+    (
+        frozenset({LockKind.MUST_JOIN, LockKind.KEEP_IN_HOUSE, LockKind.MAY_NOT_HOST}),
+        "{org} has to be in a {function} hub, may not join another organisation's and may not host one: "
+        "no plan can do all three",
+    ),
+)
+
+
+def _refuse_contradictions(
+    session: Session, footprint_id: int, organisation_id: int, data: LockCreate
+) -> None:
+    """A lock that no plan can satisfy together with the locks already there is refused when written,
+    naming every lock involved, rather than found out when a run comes back infeasible."""
+    existing = {
+        lock.kind: lock
+        for lock in session.scalars(
+            select(Lock).where(
+                Lock.footprint_id == footprint_id,
+                Lock.organisation_id == organisation_id,
+                Lock.function_key == data.function,
+            )
+        )
+    }
+    for kinds, reason in CONTRADICTIONS:
+        if data.kind not in kinds or not kinds - {data.kind} <= existing.keys():
+            continue
+        others = [existing[k] for k in sorted(kinds - {data.kind}, key=list(LockKind).index)]
+        named = " and ".join(f"lock {o.id} ({o.kind.value})" for o in others)
+        message = reason.format(org=data.organisation, function=data.function)
+        raise Invalid(
+            f"This {data.kind.value} lock contradicts {named} for {data.organisation} and {data.function}: "
+            f"{message}. Delete {'that lock' if len(others) == 1 else 'one of those locks'} first if the "
+            "decision has changed",
+            errors=[
+                {
+                    "field": "kind",
+                    "value": data.kind.value,
+                    "message": message,
+                    "locks": [
+                        {"id": None, "kind": data.kind.value, "state": "this request"},
+                        *({"id": o.id, "kind": o.kind.value, "state": "existing"} for o in others),
+                    ],
+                }
+            ],
+        )
 
 
 def delete_lock(session: Session, code: str, lock_id: int) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from app.auth.access import requires
 from app.auth.rules import Need
 from app.core.db import request_session
+from app.core.pagination import Cursor, Limit, Page
 from app.footprints.service import get_footprint
 from app.organisations import service
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
@@ -13,10 +14,13 @@ from app.organisations.schemas import OrganisationCreate, OrganisationRead, Orga
 router = APIRouter(prefix="/footprints/{code}/organisations", tags=["organisations"])
 
 
-@router.get("", response_model=list[OrganisationRead], dependencies=[requires(Need.DATA_READ)])
-def list_organisations(code: str, session: Session = request_session) -> list[OrganisationRead]:
+@router.get("", response_model=Page[OrganisationRead], dependencies=[requires(Need.DATA_READ)])
+def list_organisations(
+    code: str, limit: Limit = 100, cursor: Cursor = None, session: Session = request_session
+) -> Page[OrganisationRead]:
+    """The footprint's organisations in the order of their ODS codes, a page at a time."""
     footprint = get_footprint(session, code)
-    return [service.to_read(o, code) for o in service.list_organisations(session, footprint)]
+    return service.list_organisations(session, footprint, limit=limit, cursor=cursor)
 
 
 @router.post(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import Page, keyset_page
+from app.footprints.service import record_data_change
 from app.functions.service import function_keys
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from models import CostLine, Footprint, Organisation
@@ -35,10 +35,18 @@ def _check_groups(session: Session, groups: dict[str, str]) -> None:
         )
 
 
-def list_organisations(session: Session, footprint: Footprint) -> Sequence[Organisation]:
-    return session.scalars(
-        select(Organisation).where(Organisation.footprint_id == footprint.id).order_by(Organisation.code)
-    ).all()
+def list_organisations(
+    session: Session, footprint: Footprint, *, limit: int = 100, cursor: str | None = None
+) -> Page[OrganisationRead]:
+    """The footprint's organisations in the order of their ODS codes."""
+    return keyset_page(
+        session,
+        select(Organisation).where(Organisation.footprint_id == footprint.id),
+        Organisation.code,
+        limit=limit,
+        cursor=cursor,
+        item=lambda organisation: to_read(organisation, footprint.code),
+    )
 
 
 def get_organisation(session: Session, footprint: Footprint, code: str) -> Organisation:
@@ -63,6 +71,7 @@ def create_organisation(session: Session, footprint: Footprint, data: Organisati
     )
     session.add(organisation)
     session.flush()
+    record_data_change(session, footprint)
     return organisation
 
 
@@ -75,7 +84,9 @@ def update_organisation(
         _check_groups(session, changes["compatibility_groups"])
     for field, value in changes.items():
         setattr(organisation, field, value)
-    session.flush()
+    if session.is_modified(organisation):
+        session.flush()
+        record_data_change(session, footprint)
     return organisation
 
 
@@ -85,3 +96,4 @@ def delete_organisation(session: Session, footprint: Footprint, code: str) -> No
         raise Conflict(f"Organisation {code} still has cost lines; delete them first")
     session.delete(organisation)
     session.flush()
+    record_data_change(session, footprint)

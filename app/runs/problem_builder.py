@@ -22,6 +22,28 @@ def _financial_year_key(year: str) -> int:
     return int(year[:4])
 
 
+def baseline_warnings(snapshot: dict[str, Any]) -> list[str]:
+    """What a finance director should know before trusting the figures of a run built from this
+    snapshot: baselines from different financial years (each organisation's latest year is used, so one
+    organisation's 2018/19 costs meet another's 2017/18 and the savings compare unlike years)."""
+    years_of: dict[str, set[str]] = {}
+    for line in snapshot.get("cost_lines", []):
+        if line["pay_pence"] + line["non_pay_pence"] > 0:
+            years_of.setdefault(line["financial_year"], set()).add(line["organisation"])
+    if len(years_of) < 2:
+        return []
+    parts = [
+        f"{year} for {', '.join(sorted(organisations))}"
+        for year, organisations in sorted(years_of.items(), key=lambda item: item[0], reverse=True)
+    ]
+    return [
+        "The baseline costs come from different financial years: "
+        + "; ".join(parts)
+        + ". Each organisation's latest year was used, so savings compare costs of different years; "
+        "upload the same financial year for every organisation to compare like with like."
+    ]
+
+
 def take_snapshot(session: Session, footprint: Footprint, assumptions: AssumptionSetWrite) -> dict[str, Any]:
     """Everything a run needs, copied out of the database now: later edits never reach the run."""
     organisations = session.scalars(

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
+from app.core.pagination import Cursor, Limit, Page
 from app.runs import service
 from app.runs.executor import RunExecutor
 from app.runs.schemas import (
@@ -22,7 +23,7 @@ from app.runs.schemas import (
 )
 from app.runs.workbook import write_run_workbook
 from app.workbooks.writer import XLSX_MEDIA_TYPE
-from models import RunStatus
+from models import Role, RunStatus
 
 router = APIRouter(tags=["runs"])
 
@@ -59,11 +60,16 @@ def create_run(
     return read
 
 
-@router.get("/footprints/{code}/runs", response_model=list[RunRead], dependencies=[requires(Need.RUNS_READ)])
+@router.get("/footprints/{code}/runs", response_model=Page[RunRead], dependencies=[requires(Need.RUNS_READ)])
 def list_runs(
-    code: str, status: RunStatus | None = None, session: Session = request_session
-) -> list[RunRead]:
-    return [service.read(session, run, code) for run in service.list_runs(session, code, status)]
+    code: str,
+    status: RunStatus | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    session: Session = request_session,
+) -> Page[RunRead]:
+    """The footprint's runs, newest first, a page at a time; `status` keeps only runs in that state."""
+    return service.list_runs(session, code, status, limit=limit, cursor=cursor)
 
 
 @router.get(RUN, response_model=RunRead, dependencies=[requires(Need.RUNS_READ)])
@@ -128,7 +134,9 @@ def review_run(
     session: Session = request_session,
     caller: Caller = requires(Need.RUNS_REVIEW),
 ) -> ReviewRead:
-    review = service.review_run(session, code, run_id, body, reviewer=caller.name)
+    review = service.review_run(
+        session, code, run_id, body, reviewer=caller.name, may_review_own=caller.role is Role.ADMIN
+    )
     return _review(review)
 
 

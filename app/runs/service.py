@@ -22,9 +22,10 @@ from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
+from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
 from app.runs.outcome import describe
-from app.runs.problem_builder import build_problem, take_snapshot
+from app.runs.problem_builder import baseline_warnings, build_problem, take_snapshot
 from app.runs.schemas import (
     FunctionDifference,
     HubAgreementResult,
@@ -127,12 +128,28 @@ def get_run(session: Session, code: str, run_id: int) -> Run:
     return run
 
 
-def list_runs(session: Session, code: str, status: RunStatus | None = None) -> Sequence[Run]:
+def list_runs(
+    session: Session,
+    code: str,
+    status: RunStatus | None = None,
+    *,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page[RunRead]:
+    """The footprint's runs, newest first."""
     footprint = get_footprint(session, code)
-    query = select(Run).where(Run.footprint_id == footprint.id).order_by(Run.id.desc())
+    query = select(Run).where(Run.footprint_id == footprint.id)
     if status is not None:
         query = query.where(Run.status == status)
-    return session.scalars(query).all()
+    return keyset_page(
+        session,
+        query,
+        Run.id,
+        limit=limit,
+        cursor=cursor,
+        item=lambda run: read(session, run, code),
+        descending=True,
+    )
 
 
 def latest_review(session: Session, run_id: int) -> RunReview | None:
@@ -164,6 +181,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
         outcome_text=outcome_text(session, run),
+        warnings=baseline_warnings(run.snapshot or {}),
     )
 
 
@@ -441,8 +459,24 @@ def queued_run_ids(session: Session) -> list[int]:
 # ---- results -------------------------------------------------------------------------------------
 
 
-def plan(session: Session, code: str, run_id: int) -> RunPlan:
+def finished_run(session: Session, code: str, run_id: int) -> Run:
+    """A run whose results may be read: 409 with its status while it has none (queued, running,
+    cancelled or failed), so empty figures are never served as if they were a plan."""
     run = get_run(session, code, run_id)
+    if run.status in REVIEWABLE:
+        return run
+    if run.status in ACTIVE:
+        why = (
+            "it has not finished, so it has no results yet; ask again when its status is optimal, "
+            "feasible or infeasible"
+        )
+    else:
+        why = "it has no results" + (f" ({run.error_message})" if run.error_message else "")
+    raise Conflict(f"Run {run_id} is {run.status.value}: {why}.", run_status=run.status.value)
+
+
+def plan(session: Session, code: str, run_id: int) -> RunPlan:
+    run = finished_run(session, code, run_id)
     rows = session.scalars(
         select(RunPlanRow)
         .where(RunPlanRow.run_id == run.id)
@@ -498,7 +532,7 @@ def year_rows(session: Session, run_id: int) -> Sequence[RunYear]:
 
 
 def years(session: Session, code: str, run_id: int) -> RunYears:
-    run = get_run(session, code, run_id)
+    run = finished_run(session, code, run_id)
     return RunYears(
         run_id=run.id,
         npv=None if run.npv_pence is None else to_pounds(run.npv_pence),
@@ -540,7 +574,7 @@ def hub_share_rows(session: Session, run_id: int) -> Sequence[RunHubShare]:
 
 
 def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
-    run = get_run(session, code, run_id)
+    run = finished_run(session, code, run_id)
     rows = session.scalars(
         select(RunOrganisation).where(RunOrganisation.run_id == run.id).order_by(RunOrganisation.organisation)
     ).all()
@@ -588,12 +622,26 @@ def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
 # ---- review and comparison -----------------------------------------------------------------------
 
 
-def review_run(session: Session, code: str, run_id: int, data: ReviewCreate, reviewer: str) -> RunReview:
+def review_run(
+    session: Session,
+    code: str,
+    run_id: int,
+    data: ReviewCreate,
+    reviewer: str,
+    may_review_own: bool = False,
+) -> RunReview:
+    """Record an approval or rejection; `may_review_own` (admins) lets a run's creator review it."""
     run = get_run(session, code, run_id)
     if run.status not in REVIEWABLE:
         raise Conflict(
             f"Run {run_id} is {run.status.value}: only a finished run (optimal, feasible or infeasible) "
-            "can be reviewed"
+            "can be reviewed",
+            run_status=run.status.value,
+        )
+    if run.created_by == reviewer and not may_review_own:
+        raise Conflict(
+            f"Run {run_id} was launched by {reviewer}, who cannot also review it: ask another planner "
+            "of the footprint (or an admin) to approve or reject it"
         )
     review = RunReview(run_id=run.id, decision=data.decision, comment=data.comment, reviewer=reviewer)
     session.add(review)
@@ -618,7 +666,10 @@ def compare(session: Session, code: str, a_id: int, b_id: int) -> RunComparison:
     a, b = get_run(session, code, a_id), get_run(session, code, b_id)
     for run in (a, b):
         if run.status not in REVIEWABLE:
-            raise Conflict(f"Run {run.id} is {run.status.value}: only finished runs can be compared")
+            raise Conflict(
+                f"Run {run.id} is {run.status.value}: only finished runs can be compared",
+                run_status=run.status.value,
+            )
     years_a = {y.year: y.net_cash_pence for y in year_rows(session, a.id)}
     years_b = {y.year: y.net_cash_pence for y in year_rows(session, b.id)}
     year_diffs = [

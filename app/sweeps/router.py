@@ -6,9 +6,10 @@ from sqlalchemy.orm import Session
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
+from app.core.pagination import Cursor, Limit, Page
 from app.runs.router import executor
 from app.sweeps import service
-from app.sweeps.schemas import SweepCreate, SweepRead
+from app.sweeps.schemas import SweepCancellation, SweepCreate, SweepRead, SweepSummary
 
 router = APIRouter(tags=["sweeps"])
 
@@ -38,3 +39,36 @@ def create_sweep(
 )
 def get_sweep(code: str, sweep_id: int, session: Session = request_session) -> SweepRead:
     return service.read(session, code, sweep_id)
+
+
+@router.get(
+    "/footprints/{code}/sweeps",
+    response_model=Page[SweepSummary],
+    dependencies=[requires(Need.RUNS_READ)],
+)
+def list_sweeps(
+    code: str,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    session: Session = request_session,
+) -> Page[SweepSummary]:
+    """The footprint's sweeps, newest first, with how far their scenarios have got."""
+    return service.list_sweeps(session, code, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/footprints/{code}/sweeps/{sweep_id}/cancel",
+    response_model=SweepCancellation,
+    dependencies=[requires(Need.RUNS_CREATE)],
+)
+def cancel_sweep(
+    code: str, sweep_id: int, request: Request, session: Session = request_session
+) -> SweepCancellation:
+    """Cancel the sweep's queued and running scenarios (finished ones keep their results); 409 when
+    none is left to cancel."""
+    cancelled = service.cancel_sweep(session, code, sweep_id)
+    read = service.read(session, code, sweep_id)
+    session.commit()
+    for run_id in cancelled:
+        executor(request).cancel(run_id)
+    return SweepCancellation(sweep=read, cancelled_run_ids=cancelled)

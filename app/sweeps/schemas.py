@@ -80,7 +80,7 @@ class SweepCreate(BaseModel):
     @model_validator(mode="after")
     def _one_kind(self) -> SweepCreate:
         if (self.grid is None) == (self.monte_carlo is None):
-            raise ValueError("give exactly one of grid or monte_carlo")
+            raise ValueError("Give exactly one of grid or monte_carlo.")
         if self.assumption_set is not None and self.assumptions is not None:
             raise ValueError("give either assumption_set (a name) or assumptions (inline), not both")
         return self
@@ -127,3 +127,21 @@ class SweepRead(BaseModel):
     npv_mean: SignedPounds | None
     hubs: list[HubShare] = Field(description="over the proven children only")
     children: list[ChildResult]
+
+
+class SweepSummary(BaseModel):
+    """A sweep in a list: what it is and how far its scenarios have got (the figures: GET …/sweeps/{id})."""
+
+    id: int
+    footprint: str
+    kind: str = Field(description="grid or monte_carlo")
+    created_by: str
+    created_at: datetime
+    finished: bool = Field(description="no scenario is queued or running any more")
+    runs: int = Field(description="scenarios (child runs)")
+    by_status: dict[str, int] = Field(description="child runs by status")
+
+
+class SweepCancellation(BaseModel):
+    sweep: SweepRead
+    cancelled_run_ids: list[int] = Field(description="the queued and running scenarios this request stopped")

@@ -11,22 +11,25 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import Counter
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
+from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
 from app.runs import service as runs
 from app.runs.problem_builder import take_snapshot
-from app.sweeps.schemas import ChildResult, HubShare, SweepCreate, SweepRead
+from app.sweeps.schemas import ChildResult, HubShare, SweepCreate, SweepRead, SweepSummary
 from models import Run, RunPlanRow, RunStatus, Sweep
+from models.base import utcnow
 
 SIX_PLACES = Decimal("0.000001")
 
@@ -255,3 +258,77 @@ def read(session: Session, code: str, sweep_id: int) -> SweepRead:
         ],
         children=list(results.values()),
     )
+
+
+def list_sweeps(
+    session: Session, code: str, limit: int = 100, cursor: str | None = None
+) -> Page[SweepSummary]:
+    """The footprint's sweeps, newest first, paged like cost lines (keyset cursor, limit, total counted
+    once for the first page and carried in the cursor)."""
+    footprint = get_footprint(session, code)
+
+    def summaries(sweeps: Sequence[Sweep]) -> list[SweepSummary]:
+        counts: dict[int, Counter[str]] = {s.id: Counter() for s in sweeps}
+        if sweeps:
+            for sweep_id, status, n in session.execute(
+                select(Run.sweep_id, Run.status, func.count())
+                .where(Run.sweep_id.in_(counts))
+                .group_by(Run.sweep_id, Run.status)
+            ):
+                if sweep_id is not None:
+                    counts[sweep_id][RunStatus(status).value] += n
+        return [
+            SweepSummary(
+                id=s.id,
+                footprint=code,
+                kind=s.kind,
+                created_by=s.created_by,
+                created_at=s.created_at,
+                finished=not any(counts[s.id][status.value] for status in runs.ACTIVE),
+                runs=sum(counts[s.id].values()),
+                by_status=dict(sorted(counts[s.id].items())),
+            )
+            for s in sweeps
+        ]
+
+    return keyset_page(
+        session,
+        select(Sweep).where(Sweep.footprint_id == footprint.id),
+        Sweep.id,
+        limit=limit,
+        cursor=cursor,
+        items=summaries,
+        descending=True,
+    )
+
+
+def cancel_sweep(session: Session, code: str, sweep_id: int) -> list[int]:
+    """Cancel every queued and running scenario of the sweep (finished ones keep their results);
+    returns the ids cancelled, for the executor to stop. 409 when none was left to cancel."""
+    sweep = get_sweep(session, code, sweep_id)
+    active = list(
+        session.scalars(
+            select(Run.id).where(Run.sweep_id == sweep.id, Run.status.in_(runs.ACTIVE)).order_by(Run.id)
+        )
+    )
+    if active:
+        # Conditional, as for one run: a scenario finishing at this moment keeps its result.
+        session.execute(
+            update(Run)
+            .where(Run.id.in_(active), Run.status.in_(runs.ACTIVE))
+            .values(
+                status=RunStatus.CANCELLED, finished_at=utcnow(), error_message="sweep cancelled on request"
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.expire_all()
+        cancelled = list(
+            session.scalars(
+                select(Run.id).where(Run.id.in_(active), Run.status == RunStatus.CANCELLED).order_by(Run.id)
+            )
+        )
+    else:
+        cancelled = []
+    if not cancelled:
+        raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel.")
+    return cancelled

@@ -73,6 +73,7 @@ def not_a_spreadsheet(file_name: str, why: str) -> ProblemError:
         f"{file_name or 'The file'} is not a spreadsheet this service reads ({why}). "
         "Upload an Excel workbook (.xlsx, .xlsm, .xls) or an OpenDocument spreadsheet (.ods).",
         errors=[{"sheet": None, "cell": None, "column": None, "value": file_name, "message": why}],
+        kind="not-a-spreadsheet",
     )
 
 
@@ -81,6 +82,7 @@ def _refuse(detail: str, message: str, value: object = None, status: int = 422) 
         status,
         detail,
         errors=[{"sheet": None, "cell": None, "column": None, "value": value, "message": message}],
+        kind="not-a-spreadsheet" if status == 422 else None,
     )
 
 

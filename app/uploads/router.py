@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -17,6 +17,7 @@ from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.core.errors import ProblemError, problem_response
+from app.core.pagination import Cursor, Limit, Page
 from app.footprints.service import get_footprint
 from app.settings import get_settings
 from app.uploads import guards, service
@@ -147,6 +148,13 @@ async def upload_workbook(
     code: str,
     request: Request,
     response: Response,
+    overwrite: Annotated[
+        bool,
+        Query(
+            description="upload a workbook exported before later changes anyway, putting its figures "
+            "back over them (the report lists every line reverted)"
+        ),
+    ] = False,
     session: Session = request_session,
     caller: Caller = requires(Need.DATA_WRITE),
 ) -> UploadReport | JSONResponse:
@@ -156,7 +164,9 @@ async def upload_workbook(
     try:
         file_name, data = await _read_file(request, settings.upload_max_bytes)
         report = await run_in_threadpool(
-            lambda: service.import_upload(session, code, file_name, data, uploaded_by=caller.name)
+            lambda: service.import_upload(
+                session, code, file_name, data, uploaded_by=caller.name, overwrite=overwrite
+            )
         )
     except ProblemError as exc:
         return await _refused(request, session, caller, code, file_name, data, exc)
@@ -177,6 +187,7 @@ async def upload_workbook(
             "Another upload for this footprint was being saved at the same moment; nothing from this file "
             f"was saved. Upload it again. ({type(error.orig).__name__})",
             headers={"Retry-After": "2"},
+            kind="busy-retry",
         )
         return await _refused(request, session, caller, code, file_name, data, problem)
     caller.note(upload_id=report.upload_id, file_name=file_name, status="accepted")
@@ -207,16 +218,25 @@ async def _refused(
     if upload_id is not None:
         extra["upload_id"] = upload_id
     return problem_response(
-        request, exc.status, exc.detail, title=exc.title, errors=exc.errors, headers=exc.headers, **extra
+        request,
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        kind=exc.kind,
+        **extra,
     )
 
 
 @router.get(
-    "/footprints/{code}/uploads", response_model=list[UploadRead], dependencies=[requires(Need.DATA_READ)]
+    "/footprints/{code}/uploads", response_model=Page[UploadRead], dependencies=[requires(Need.DATA_READ)]
 )
-def list_uploads(code: str, session: Session = request_session) -> list[UploadRead]:
-    """Every upload of the footprint, accepted or refused, oldest first."""
-    return service.list_uploads(session, get_footprint(session, code))
+def list_uploads(
+    code: str, limit: Limit = 100, cursor: Cursor = None, session: Session = request_session
+) -> Page[UploadRead]:
+    """Every upload of the footprint, accepted or refused, oldest first, a page at a time."""
+    return service.list_uploads(session, get_footprint(session, code), limit=limit, cursor=cursor)
 
 
 @router.get(

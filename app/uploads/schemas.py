@@ -27,6 +27,19 @@ class SheetCounts(BaseModel):
     skipped: int
 
 
+class Reversion(BaseModel):
+    """A line changed after the workbook was exported, which an `?overwrite=true` upload put back."""
+
+    organisation: str = Field(description="ODS code")
+    function: str | None = Field(description="function key (null when the organisation itself changed)")
+    financial_year: str | None = Field(
+        description="financial year of the cost line (null for an organisation)"
+    )
+    changed_at: datetime = Field(description="when it was changed after the export")
+    now: str = Field(description="what it was before this upload")
+    in_file: str | None = Field(description="what this upload put back")
+
+
 class UploadReport(BaseModel):
     upload_id: int
     file_name: str
@@ -44,6 +57,11 @@ class UploadReport(BaseModel):
     sheets: dict[str, SheetCounts]
     warnings: list[SheetProblem]
     created_at: datetime
+    reverted: list[Reversion] = Field(
+        default_factory=list,
+        description="with ?overwrite=true on a workbook exported before later changes: every line whose "
+        "later change this upload reverted",
+    )
 
 
 class UploadRead(BaseModel):

@@ -16,6 +16,7 @@ import gc
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import IO, Any
 
@@ -24,16 +25,19 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ProblemError
 from app.core.money import PENNY
+from app.core.pagination import Page, keyset_page
 from app.cost_lines.service import bulk_upsert
-from app.footprints.service import get_footprint
+from app.footprints.service import get_footprint, record_data_change
 from app.functions.service import list_functions
 from app.settings import Settings, get_settings
 from app.uploads import guards
-from app.uploads.reader import ParsedOrganisation, ParsedWorkbook, problem, read_workbook
-from app.uploads.schemas import Counts, SheetCounts, SheetProblem, UploadRead, UploadReport
+from app.uploads.parsed import ParsedOrganisation, ParsedWorkbook, problem
+from app.uploads.reader import read_workbook
+from app.uploads.schemas import Counts, Reversion, SheetCounts, SheetProblem, UploadRead, UploadReport
 from app.workbooks.layout import FunctionInfo
 from app.workbooks.template import CostLineRow, OrganisationRow, write_workbook
 from models import CostLine, Footprint, Function, Organisation, Upload
+from models.base import utcnow
 
 
 def limits(settings: Settings | None = None) -> guards.Limits:
@@ -82,6 +86,7 @@ def _refuse(errors: list[dict[str, Any]], warnings: list[dict[str, Any]], cap: i
         errors=_cap(errors, cap),
         errors_total=len(errors),
         warnings=_cap(warnings, cap),
+        kind="invalid-workbook",
     )
 
 
@@ -93,6 +98,7 @@ def import_upload(
     *,
     uploaded_by: str = "",
     settings: Settings | None = None,
+    overwrite: bool = False,
 ) -> UploadReport:
     """Import one uploaded workbook into a footprint, or raise `ProblemError` having changed nothing.
 
@@ -101,7 +107,7 @@ def import_upload(
     """
     settings = settings or get_settings()
     with session.begin_nested(), _collector_paused():
-        return _import(session, footprint_code, file_name, data, uploaded_by, settings)
+        return _import(session, footprint_code, file_name, data, uploaded_by, settings, overwrite)
 
 
 @contextmanager
@@ -123,7 +129,13 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _import(
-    session: Session, footprint_code: str, file_name: str, data: bytes, uploaded_by: str, settings: Settings
+    session: Session,
+    footprint_code: str,
+    file_name: str,
+    data: bytes,
+    uploaded_by: str,
+    settings: Settings,
+    overwrite: bool = False,
 ) -> UploadReport:
     footprint = _lock_footprint(session, footprint_code)  # 404 before any work
     functions = function_infos(session)
@@ -133,6 +145,12 @@ def _import(
     cap = settings.upload_max_reported_problems
     if errors:
         raise _refuse(_sorted(errors, parsed), parsed.warnings, cap)
+    # A workbook exported before later changes is refused when it would put old figures back over
+    # them (one that agrees with every later change, such as the same file uploaded twice, goes in).
+    changed_since = changes_since_export(session, footprint, parsed) or []
+    reverted = [c for c in changed_since if c["reverted"]]
+    if reverted and not overwrite:
+        raise _stale(footprint, parsed, changed_since, cap)
 
     digest = sha256(data)
     upload = Upload(
@@ -195,6 +213,7 @@ def _import(
         sheets={
             name: SheetCounts(rows_read=s.rows_read, skipped=s.skipped) for name, s in parsed.sheets.items()
         },
+        reverted=[Reversion(**{k: v for k, v in c.items() if k != "reverted"}) for c in reverted],
         warnings=[SheetProblem(**w) for w in _cap(parsed.warnings, cap)],
         created_at=upload.created_at,
     )
@@ -255,6 +274,7 @@ def _check_against_database(
             )
         else:
             on_sheet.add(org.code)
+    on_sheet |= parsed.refused_organisations
     here = {code for code in codes if code in on_sheet or homes.get(code) == footprint.code}
     if here == codes:
         return errors
@@ -314,6 +334,8 @@ def _upsert_organisations(session: Session, footprint: Footprint, parsed: list[P
     if new:
         # One bulk INSERT: a thousand new organisations as ORM objects cost more than the statement.
         session.execute(insert(Organisation), new)
+    if counts.inserted or counts.updated:
+        record_data_change(session, footprint)
     return counts
 
 
@@ -346,9 +368,17 @@ def record_refusal(
     return upload.id
 
 
-def list_uploads(session: Session, footprint: Footprint) -> list[UploadRead]:
-    uploads = session.scalars(select(Upload).where(Upload.footprint_id == footprint.id).order_by(Upload.id))
-    return [UploadRead.model_validate(u) for u in uploads]
+def list_uploads(
+    session: Session, footprint: Footprint, *, limit: int = 100, cursor: str | None = None
+) -> Page[UploadRead]:
+    return keyset_page(
+        session,
+        select(Upload).where(Upload.footprint_id == footprint.id),
+        Upload.id,
+        limit=limit,
+        cursor=cursor,
+        item=UploadRead.model_validate,
+    )
 
 
 def get_upload(session: Session, footprint: Footprint, upload_id: int) -> UploadRead:
@@ -407,11 +437,146 @@ def write_template(session: Session, out: IO[bytes], footprint: Footprint | None
 
 
 def export_cost_lines(session: Session, footprint: Footprint, out: IO[bytes]) -> int:
-    """The footprint's organisations and cost lines in template form; importing it back changes nothing."""
+    """The footprint's organisations and cost lines in template form; importing it back changes nothing.
+    Its ReadMe carries the footprint's data version and the time of the export (see _stale)."""
     return write_workbook(
         out,
         function_infos(session),
         footprint=f"{footprint.code} {footprint.name}",
         organisations=_organisation_rows(session, footprint),
         cost_lines=_cost_line_rows(session, footprint),
+        data_version=(footprint.data_version, utcnow()),
+    )
+
+
+def _money(pence: int) -> str:
+    return f"£{Decimal(pence).scaleb(-2):,.2f}"
+
+
+def changes_since_export(
+    session: Session, footprint: Footprint, parsed: ParsedWorkbook
+) -> list[dict[str, Any]] | None:
+    """None when the workbook is not an export older than the footprint's data; else every organisation
+    and cost line changed since it was exported, each saying whether this upload would revert it (put
+    the workbook's different figures back over the change)."""
+    if parsed.data_version is None or parsed.data_version >= footprint.data_version:
+        return None
+    try:
+        exported_at = datetime.fromisoformat(parsed.exported_at or "")
+    except ValueError:
+        exported_at = datetime.min.replace(tzinfo=UTC)
+    if exported_at.tzinfo is None:
+        exported_at = exported_at.replace(tzinfo=UTC)
+    in_file = {
+        (code, function, year): (pay, non_pay, wte)
+        for code, function, year, pay, non_pay, wte in zip(
+            parsed.cost_lines.organisation,
+            parsed.cost_lines.function,
+            parsed.cost_lines.financial_year,
+            parsed.cost_lines.pay_pence,
+            parsed.cost_lines.non_pay_pence,
+            parsed.cost_lines.wte,
+            strict=True,
+        )
+    }
+    changes: list[dict[str, Any]] = []
+    for code, function, year, pay, non_pay, wte, at in session.execute(
+        select(
+            Organisation.code,
+            CostLine.function_key,
+            CostLine.financial_year,
+            CostLine.pay_pence,
+            CostLine.non_pay_pence,
+            CostLine.wte,
+            CostLine.updated_at,
+        )
+        .join(Organisation, CostLine.organisation_id == Organisation.id)
+        .where(Organisation.footprint_id == footprint.id, CostLine.updated_at > exported_at)
+        .order_by(Organisation.code, CostLine.function_key, CostLine.financial_year)
+    ):
+        now = f"pay {_money(pay)}, non-pay {_money(non_pay)}, WTE {Decimal(wte):.2f}"
+        theirs = in_file.get((code, function, year))
+        reverted = theirs is not None and theirs != (pay, non_pay, Decimal(wte).quantize(PENNY))
+        file_has = (
+            f"pay {_money(theirs[0])}, non-pay {_money(theirs[1])}, WTE {theirs[2]:.2f}"
+            if theirs is not None
+            else None
+        )
+        changes.append(
+            {
+                "organisation": code,
+                "function": function,
+                "financial_year": year,
+                "changed_at": at,
+                "now": now,
+                "in_file": file_has,
+                "reverted": reverted,
+            }
+        )
+    names = {o.code: (o.name, str(o.kind)) for o in parsed.organisations}
+    for organisation in session.scalars(
+        select(Organisation)
+        .where(Organisation.footprint_id == footprint.id, Organisation.updated_at > exported_at)
+        .order_by(Organisation.code)
+    ):
+        theirs_org = names.get(organisation.code)
+        now = f"{organisation.name} ({organisation.kind})"
+        changes.append(
+            {
+                "organisation": organisation.code,
+                "function": None,
+                "financial_year": None,
+                "changed_at": organisation.updated_at,
+                "now": now,
+                "in_file": None if theirs_org is None else f"{theirs_org[0]} ({theirs_org[1]})",
+                "reverted": theirs_org is not None
+                and theirs_org != (organisation.name, str(organisation.kind)),
+            }
+        )
+    return changes
+
+
+def _what(change: dict[str, Any]) -> str:
+    if change["function"] is None:
+        return f"organisation {change['organisation']}"
+    return f"{change['organisation']} {change['function']} {change['financial_year']}"
+
+
+def _stale(
+    footprint: Footprint, parsed: ParsedWorkbook, changes: list[dict[str, Any]], cap: int
+) -> ProblemError:
+    listed = ", ".join(_what(c) for c in changes[:10]) + (
+        f" and {len(changes) - 10} more" if len(changes) > 10 else ""
+    )
+    since = f" ({len(changes)} line(s) changed: {listed})" if changes else " (lines were deleted)"
+    detail = (
+        f"This workbook was exported from footprint {footprint.code} at data version {parsed.data_version}"
+        f"{' on ' + parsed.exported_at if parsed.exported_at else ''}; the data has changed since "
+        f"(it is now at version {footprint.data_version}){since}. Nothing was saved. Export the "
+        "footprint again and make your edits on the new file, or upload this file with ?overwrite=true "
+        "to put its figures back over those changes (the report then lists every line it reverted)."
+    )
+    errors = [
+        {
+            "sheet": None,
+            "cell": None,
+            "column": None,
+            "value": _what(c),
+            "message": f"{_what(c)} changed on {c['changed_at']:%d %B %Y %H:%M:%S} UTC: now {c['now']}"
+            + (
+                f"; this file would put back {c['in_file']}"
+                if c["reverted"]
+                else "; this file leaves it as it is"
+            ),
+        }
+        for c in changes
+    ]
+    return ProblemError(
+        409,
+        detail,
+        errors=_cap(errors, cap),
+        errors_total=len(errors),
+        data_version=footprint.data_version,
+        workbook_data_version=parsed.data_version,
+        kind="stale-workbook",
     )

@@ -1,7 +1,7 @@
 """The template's sheets and columns: written by the template and the export, read back by the importer.
 
 The canonical header of each column is what the template writes; the importer also accepts the synonyms
-listed in `app.uploads.reader`.
+listed in `app.uploads.header_names`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 from app.workbooks.writer import Column
 from models.enums import LockKind, OrganisationKind
+
+# ReadMe rows of an export: the footprint's data version and when the workbook was made.
+DATA_VERSION = "Data version"
+EXPORTED_AT = "Exported at"
 
 ORGANISATIONS = "Organisations"
 COST_LINES = "CostLines"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import IO, NamedTuple
 
@@ -41,10 +42,17 @@ def _readme(
     functions: Sequence[FunctionInfo],
     sheets: Sequence[tuple[str, str, list[Column]]],
     footprint: str | None,
+    data_version: tuple[int, datetime] | None = None,
 ) -> None:
     sheet.append_labels(["STP back-office consolidation planner: data template"], style="stp_title")
     if footprint:
         sheet.append_labels(["Footprint", footprint])
+    if data_version is not None:
+        # Read back by uploads: a workbook exported before later changes is refused rather than
+        # silently putting the old figures back (see docs/finance-directors/excel.md).
+        version, exported_at = data_version
+        sheet.append_labels([layout.DATA_VERSION, str(version)])
+        sheet.append_labels([layout.EXPORTED_AT, exported_at.isoformat()])
     sheet.append_labels([])
     for line in (
         "Fill in the Organisations and CostLines sheets and upload the file to your footprint "
@@ -77,6 +85,7 @@ def write_workbook(
     footprint: str | None = None,
     organisations: Iterable[OrganisationRow] = (),
     cost_lines: Iterable[CostLineRow] = (),
+    data_version: tuple[int, datetime] | None = None,
 ) -> int:
     """Write the template (filled with whatever rows are given) to `out`; returns cost lines written."""
     workbook = new_workbook()
@@ -99,7 +108,7 @@ def write_workbook(
         (layout.LOCKS, "Decisions the optimiser must respect, one per row (read by runs).", lock_columns),
     ]
     readme = SheetWriter(workbook, layout.README, widths=[26, 100, 24])
-    _readme(readme, functions, sheets, footprint)
+    _readme(readme, functions, sheets, footprint, data_version)
 
     org_sheet = SheetWriter(workbook, layout.ORGANISATIONS, org_columns)
     for org in organisations:

@@ -31,6 +31,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import XML_NS, Element, SubElement, fromstring
 
 MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
+# Headline figures: whole pounds with thousands separators, as a finance director reads them.
+POUNDS_FORMAT = '"£"#,##0;[Red]-"£"#,##0'
+SECONDS_FORMAT = '0.0 "s"'
 WTE_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "0"
 PERCENT_FORMAT = "0.00%"
@@ -41,7 +44,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 # What Excel (and LibreOffice, Google Sheets) may evaluate when it starts a cell's text.
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-CellKind = Literal["text", "money", "wte", "integer", "percent", "label"]
+CellKind = Literal["text", "money", "pounds", "wte", "integer", "percent", "seconds", "label"]
 
 _FORMATS: dict[str, str] = {
     "text": TEXT_FORMAT,
@@ -49,6 +52,8 @@ _FORMATS: dict[str, str] = {
     "wte": WTE_FORMAT,
     "integer": INTEGER_FORMAT,
     "percent": PERCENT_FORMAT,
+    "pounds": POUNDS_FORMAT,
+    "seconds": SECONDS_FORMAT,
 }
 
 

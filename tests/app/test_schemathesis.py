@@ -63,11 +63,8 @@ def test_the_api_keeps_to_its_description(
 
 def test_a_value_the_database_refuses_is_a_422_not_a_500(client: TestClient, backend: str) -> None:
     """Found by schemathesis: PostgreSQL refuses NUL characters in text (SQLite stores them)."""
-    response = client.get("/cost-lines", params={"organisation": "R\x00A"})
-    if backend == "postgresql":
-        problem(response, 422)
-    else:
-        assert response.status_code == 200
+    # (no organisation has that code, so it is refused as an unknown filter value before any comparison)
+    problem(client.get("/cost-lines", params={"organisation": "R\x00A"}), 422)
     response = client.post("/footprints", json={"code": "E54000042", "name": "Nul\x00"})
     if backend == "postgresql":
         problem(response, 422)

@@ -99,10 +99,10 @@ def test_loading_the_demo_makes_it_visible_through_the_api(db_session: Session, 
     assert summary.footprint_created
     assert (summary.organisations_created, summary.cost_lines_inserted) == (14, 280)
 
-    footprints = {f["code"]: f for f in client.get("/footprints").json()}
+    footprints = {f["code"]: f for f in client.get("/footprints").json()["items"]}
     assert footprints["E54000007"]["maturity"] == "advanced"
     assert footprints["E54000007"]["region"] == "North West"
-    organisations = client.get("/footprints/E54000007/organisations").json()
+    organisations = client.get("/footprints/E54000007/organisations").json()["items"]
     assert len(organisations) == 14
     bolton = client.get("/footprints/E54000007/organisations/RMC").json()
     assert bolton["name"] == "Bolton NHS Foundation Trust"

@@ -11,7 +11,7 @@ def test_footprint_round_trips_through_http(client: TestClient) -> None:
 
     fetched = client.get("/footprints/E54000008").json()
     assert fetched == created
-    assert any(f["code"] == "E54000008" for f in client.get("/footprints").json())
+    assert any(f["code"] == "E54000008" for f in client.get("/footprints").json()["items"])
 
     updated = client.patch("/footprints/E54000008", json={"maturity": "advanced", "region": "North West"})
     assert updated.status_code == 200, updated.text

@@ -13,7 +13,7 @@ def test_organisation_round_trips_through_http(client: TestClient) -> None:
     assert created["footprint"] == "E54000007"
     assert created["compatibility_groups"] == {"it": "LDR-GM"}
     assert client.get("/footprints/E54000007/organisations/RMC").json() == created
-    assert [o["code"] for o in client.get("/footprints/E54000007/organisations").json()] == ["RMC"]
+    assert [o["code"] for o in client.get("/footprints/E54000007/organisations").json()["items"]] == ["RMC"]
 
     updated = client.patch("/footprints/E54000007/organisations/RMC", json={"kind": "CSU", "name": "Renamed"})
     assert updated.status_code == 200, updated.text

@@ -154,7 +154,8 @@ def test_cancelling_a_running_run_stops_its_worker(backend: str, tmp_path: Path)
         second = service.client.post(RUNS, json={"options": {"time_limit": 1}}).json()["id"]
         wait_for(lambda: run_of(service, second)["status"] not in ("queued", "running"), 60, "the second run")
         assert run_of(service, run_id)["status"] == "cancelled"
-        assert service.client.get(f"{RUNS}/{run_id}/plan").json()["hubs"] == []
+        cancelled_plan = service.client.get(f"{RUNS}/{run_id}/plan")
+        assert cancelled_plan.status_code == 409 and cancelled_plan.json()["run_status"] == "cancelled"
 
 
 def test_a_killed_worker_is_retried_once_then_the_run_fails(backend: str, tmp_path: Path) -> None:

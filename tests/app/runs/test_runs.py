@@ -67,8 +67,8 @@ def test_a_run_is_queued_then_executed_and_its_results_served(
     assert {o["organisation"]: Decimal(o["attributed_npv"]) for o in organisations["organisations"]} == {
         o.organisation: round(Decimal(repr(o.attributed_npv)), 2) for o in appraisal.organisations
     }
-    assert [r["id"] for r in client.get(RUNS).json()] == [created["id"]]
-    assert [r["id"] for r in client.get(RUNS, params={"status": "queued"}).json()] == []
+    assert [r["id"] for r in client.get(RUNS).json()["items"]] == [created["id"]]
+    assert [r["id"] for r in client.get(RUNS, params={"status": "queued"}).json()["items"]] == []
 
 
 def test_the_snapshot_isolates_a_run_from_later_changes(

@@ -63,7 +63,7 @@ def test_fixture_upload_gives_its_expected_report(
     # nothing was saved, the service is still up, and the refusal is on record
     assert stored_lines(client) == {}
     assert client.get("/health").status_code == 200
-    uploads = client.get(f"/footprints/{generate.FOOTPRINT}/uploads").json()
+    uploads = client.get(f"/footprints/{generate.FOOTPRINT}/uploads").json()["items"]
     assert [u["status"] for u in uploads] == ["refused"]
     assert uploads[0]["file_name"] == name
     assert uploads[0]["errors"]

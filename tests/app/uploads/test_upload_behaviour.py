@@ -33,7 +33,7 @@ def test_same_file_twice_changes_nothing_the_second_time_and_says_so(client: Tes
     assert report["changed"] is False
     assert f"uploaded before as upload {first.json()['upload_id']}" in report["message"]
     assert client.get(f"/footprints/{FP}/cost-lines").json()["items"] == before  # not even updated_at
-    uploads = client.get(f"/footprints/{FP}/uploads").json()
+    uploads = client.get(f"/footprints/{FP}/uploads").json()["items"]
     assert [(u["status"], u["sha256"]) for u in uploads] == [("accepted", first.json()["sha256"])] * 2
 
 
@@ -92,7 +92,7 @@ def test_body_over_the_limit_is_refused_before_it_is_all_read(
     monkeypatch.setattr(get_settings(), "upload_max_bytes", 1000)
     big = b"PK\x03\x04" + bytes(5_000_000)
     body = problem(upload(client, big), 413)
-    assert body["errors"][0]["message"] == "file too large"
+    assert body["errors"][0]["message"] == "File too large."
 
 
 def test_zip_bomb_guards_run_before_any_parsing(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
