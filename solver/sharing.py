@@ -4,7 +4,7 @@ In `shared` mode every hub runs under an agreement: each organisation in it (hos
 share of the hub's NPV in proportion to its discounted cost-years in the hub (the sum over the years t it
 is in the hub of (1+d)^-t x its own cost), and the host recharges it the difference between that share
 and what it is attributed on its own (positive = received). Shares sum to the hub's NPV, so recharges sum
-to zero. docs/board-acceptability.md has a worked example.
+to zero. docs/planners/board-acceptability.md has a worked example.
 
 `settle_in_pence` turns the float figures into whole pence that add up exactly: the footprint's NPV
 (rounded half away from zero, as a run stores it) is split over the hubs, each hub's over its

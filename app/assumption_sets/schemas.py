@@ -82,7 +82,7 @@ class AssumptionSetWrite(BaseModel):
         description=(
             "rule 10's mode when on: 'shared' (every hub's NPV ≥ −θ, shared among its organisations by a "
             "cost-sharing agreement with recharges) or 'own' (every organisation's own attributed NPV ≥ −θ, "
-            "no money moves between organisations); docs/board-acceptability.md"
+            "no money moves between organisations); docs/planners/board-acceptability.md"
         ),
     )
     board_tolerance: Pounds = Field(

@@ -153,7 +153,7 @@ def build_problem(snapshot: dict[str, Any]) -> Problem:
         groups={o["code"]: dict(o["groups"]) for o in snapshot["organisations"] if o["groups"]},
         locks=locks,
         board_acceptability=bool(a["board_acceptability"]),
-        # Snapshots taken before rule 10 had modes meant `own` (docs/board-acceptability.md).
+        # Snapshots taken before rule 10 had modes meant `own` (docs/planners/board-acceptability.md).
         board_mode=BoardMode(a.get("board_mode", BoardMode.OWN.value)),
         theta=float(Decimal(a["board_tolerance"])),
     )

@@ -358,15 +358,6 @@ def _agreements_sheet(
             Column("Share a year", "money", width=16),
             Column("Recharge a year", "money", width=16),
         ],
-        title_rows=[
-            [
-                "Shared mode: each organisation's share of its hub's NPV is in proportion to its discounted "
-                "cost-years in the hub; the recharge is share − attributed NPV (shares sum to the hub's "
-                "NPV, recharges to zero). 'A year' = the equal amount each year it is in the hub with the "
-                "same present value. Empty unless the run used shared mode."
-            ],
-            [],
-        ],
     )
     for h in service.hub_share_rows(session, run_id):
         agreements.append(

@@ -65,7 +65,7 @@ def check_workbook(content: bytes, client: TestClient, run_id: int) -> dict[str,
     assert {code: (money(r[5]), money(r[6])) for code, r in org_rows.items()} == {
         o["organisation"]: (money(o["share"]), money(o["recharge"])) for o in organisations["organisations"]
     }
-    agreement_rows = [r for r in book["Hub agreements"].iter_rows(min_row=4, values_only=True) if r and r[0]]
+    agreement_rows = [r for r in book["Hub agreements"].iter_rows(min_row=2, values_only=True) if r and r[0]]
     assert [(r[0], r[1], r[4], money(r[9]), money(r[10]), money(r[12])) for r in agreement_rows] == [
         (
             labels[h["function"]],
