@@ -18,6 +18,7 @@ from app.auth.access import check_routes_declare_needs, document_problems, requi
 from app.auth.router import router as tokens_router
 from app.auth.rules import Need
 from app.core.errors import PROBLEM_TYPES, install_problem_handlers, problem_type
+from app.core.openapi import install_descriptions
 from app.cost_lines.router import router as cost_lines_router
 from app.footprints.router import router as footprints_router
 from app.functions.router import router as functions_router
@@ -144,5 +145,6 @@ def create_app(
 
     check_routes_declare_needs(app)
     document_problems(app)
+    install_descriptions(app)
 
     return app

@@ -135,6 +135,11 @@ def _operation(method: str, path: str, operation: dict[str, Any]) -> list[str]:
     body = operation.get("requestBody")
     if body:
         lines += ["", f"Request body{' (required)' if body.get('required') else ''}: {_content(body)}"]
+        for media, content in (body.get("content") or {}).items():
+            examples = [content["example"]] if "example" in content else []
+            examples += [e.get("value") for e in (content.get("examples") or {}).values() if "value" in e]
+            for example in examples:
+                lines += ["", f"Example (`{media}`):", "", "```json", json.dumps(example, indent=2), "```"]
     lines += ["", "| status | meaning | body |", "|---|---|---|"]
     for status, response in sorted((operation.get("responses") or {}).items()):
         lines.append(f"| {status} | {_cell(response.get('description', ''))} | {_cell(_content(response))} |")

@@ -98,8 +98,11 @@ def _safe_bound(lp: _Lp, y: np.ndarray) -> float:
     return float(terms.sum() + 1e-9 * np.abs(terms).sum() + 1e-9)
 
 
-def _solve(lp: _Lp, time_limit: float | None, mip: bool) -> float | None:
-    """The LP's (or with `mip`, the MILP's) proven bound in £m, or None when HiGHS proved nothing."""
+def _solve(lp: _Lp, time_limit: float | None, mip: bool, stop_at: float | None = None) -> float | None:
+    """The LP's (or with `mip`, the MILP's) proven bound in £m, or None when HiGHS proved nothing.
+
+    `stop_at` (£m, MILP only): stop as soon as the proven bound is at most this (a plan worth it is in
+    hand, so the bound can no longer beat it)."""
     if not lp.cost:
         return 0.0  # no organisation can host anything: the only plan is doing nothing
     highs = highspy.Highs()
@@ -136,6 +139,14 @@ def _solve(lp: _Lp, time_limit: float | None, mip: bool) -> float | None:
             np.array([highspy.HighsVarType.kInteger] * len(lp.integer)),
         )
         highs.setOptionValue("mip_rel_gap", 1e-3)
+        if stop_at is not None:
+
+            def check(event: highspy.HighsCallbackEvent) -> None:
+                bound = event.data_out.mip_dual_bound
+                if math.isfinite(bound) and bound <= stop_at and event.data_in is not None:
+                    event.data_in.user_interrupt = True
+
+            highs.cbMipInterrupt += check
         highs.run()
         bound = highs.getInfo().mip_dual_bound
         status = highs.getModelStatus()
@@ -445,3 +456,14 @@ def upper_bound_and_hosts(
             bound = min(bound, mip_bound)
     # Doing nothing (NPV 0) is LP-feasible, so the optimum is >= 0 up to float noise.
     return max(bound / SCALE, 0.0), hosts
+
+
+def integral_bound(
+    problem: Problem, time_limit: float | None, *, stop_at: float | None = None
+) -> float | None:
+    """The relaxation with integral host and join-year columns, solved by HiGHS for up to
+    `time_limit` seconds: its proven MIP dual bound (£), or None when it proved nothing. Stopped early
+    once that bound is at most `stop_at` (£, the best plan in hand), when it can no longer beat it."""
+    lp = build_relaxation(problem, integer_hosts=True, integer_moves=True)
+    bound = _solve(lp, time_limit, mip=True, stop_at=None if stop_at is None else stop_at * SCALE)
+    return None if bound is None else max(bound / SCALE, 0.0)

@@ -196,13 +196,13 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     msg: bool = False
+    # A plan to start from (e.g. the same footprint's plan under stricter rules, or a sweep's central
+    # plan): `solve` never returns a worse one when it meets every rule of the problem; ignored otherwise.
+    warm_start: list[Hub] | None = field(default=None, compare=False, repr=False)
     # Called with a `Progress` whenever the incumbent or the bound improves (throttled to about one call
     # a second while a solver is running). Best effort: an exception it raises is swallowed, so that a
     # failed progress write never costs a solve.
     on_progress: Callable[[Progress], None] | None = field(default=None, compare=False, repr=False)
-    # A plan to start from (e.g. a sweep's central run): used as the first incumbent when it breaks no
-    # rule of this problem and beats the greedy plan; ignored otherwise. Never makes the answer worse.
-    warm_start: list[Hub] | None = field(default=None, compare=False, repr=False)
 
 
 # ---- what comes out -------------------------------------------------------------------

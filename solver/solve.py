@@ -30,8 +30,9 @@ import highspy
 import numpy as np
 import pulp
 
+from solver import lns
 from solver.appraisal import appraise, check_feasible
-from solver.bounds import upper_bound_and_hosts
+from solver.bounds import integral_bound, upper_bound_and_hosts
 from solver.greedy import greedy_plan
 from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates, relaxed
 from solver.problem import (
@@ -58,17 +59,22 @@ SolverProgress = Callable[[list[float] | None, float | None], None]
 # How many of the biggest hosts a must_join organisation may join in the plan built around locks: with
 # three, 30 x 11 x 5 found no plan in 3 s (seeds 0-2), with one it did in 2.5-3.5 s.
 LOCK_HOST_CHOICES = 1
-# The plan built around locks when the caller set no time limit.
-LOCK_PLAN_SECONDS = 30.0
 
-# Share of the time for solving each function alone (step 2 of the algorithm in solver/README.md).
-PER_FUNCTION_SHARE = 0.3
+# Work limits, in HiGHS branch-and-bound nodes, of the steps before the last (solver/README.md,
+# "Algorithm"): what makes a run repeatable whatever the machine's load. The caller's time limit only
+# decides how far along the fixed sequence of steps a run gets.
+FUNCTION_NODES = 200  # each function alone (step 2)
+RESTRICTED_NODES = 500  # the model restricted to the known plans' hosts (step 4)
+TRIAL_NODES = 200  # each restricted model of the host search (step 5, own mode)
+LOCK_PLAN_NODES = 2000  # the plan built around must_* locks (step 1)
 
-# Share of the time for the integral variant of the aggregated relaxation's bound.
-INTEGRAL_BOUND_SHARE = 0.1
+# A step that builds a model and hands it to HiGHS is not started with less than this left (HiGHS gets at
+# least half a second once started): starting it would only overrun the limit.
+MIN_STEP_SECONDS = 0.5
 
-# Time for each restricted model of the host search (`_neighbourhood_search`).
-TRIAL_SECONDS = 1.0
+# The joint model is built when HiGHS can be expected to solve its LP relaxation in this many seconds
+# (`_lp_seconds_estimate`): decided by size alone, so that the steps never depend on the time limit.
+JOINT_LP_SECONDS = 8.0
 
 
 @dataclass
@@ -83,6 +89,9 @@ class RunResult:
     nodes: int | None = None
     seconds: float = 0.0
     message: str = ""
+    # Stopped by its time limit (the caller's deadline), not by its work limit or a proof: nothing that
+    # follows it in `solve` may run, so that a longer limit only ever runs the same steps further.
+    timed_out: bool = False
 
 
 class _HighsWithStart(pulp.HiGHS):
@@ -233,11 +242,14 @@ def _run_highs(
     presolve: bool,
     start: bool,
     progress: SolverProgress | None = None,
+    node_limit: int | None = None,
 ) -> RunResult:
     started = time.perf_counter()
     params: dict[str, object] = {"random_seed": options.seed}
     if not presolve:
         params["presolve"] = "off"
+    if node_limit is not None:
+        params["mip_max_nodes"] = node_limit
     solver = _HighsWithStart(
         msg=options.msg,
         gapRel=options.relative_gap,
@@ -260,6 +272,7 @@ def _run_highs(
     bound = -info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
     nodes = int(info.mip_node_count)
     text = highs.modelStatusToString(status)
+    timed_out = status in (ms.kTimeLimit, ms.kInterrupt)
     if status == ms.kModelEmpty:
         return RunResult("optimal", [], 0.0, 0.0, 0.0, 0, seconds, text)
     if status == ms.kOptimal:
@@ -284,9 +297,12 @@ def _run_highs(
             nodes,
             seconds,
             text,
+            timed_out,
         )
     if status in (ms.kTimeLimit, ms.kInterrupt, ms.kIterationLimit, ms.kSolutionLimit):
-        return RunResult("no_solution", bound=bound, nodes=nodes, seconds=seconds, message=text)
+        return RunResult(
+            "no_solution", bound=bound, nodes=nodes, seconds=seconds, message=text, timed_out=timed_out
+        )
     return RunResult("error", seconds=seconds, message=f"HiGHS: {text}")
 
 
@@ -354,8 +370,12 @@ def run_model(
     solver: str | None = None,
     presolve: bool | None = None,
     progress: SolverProgress | None = None,
+    node_limit: int | None = None,
 ) -> RunResult:
-    """Solve a built model once with the chosen solver, reporting the solver's own outcome."""
+    """Solve a built model once with the chosen solver, reporting the solver's own outcome.
+
+    `node_limit` (HiGHS only) bounds the branch-and-bound work, so that the same call gives the same
+    answer however busy the machine; `time_limit` is then only the caller's deadline."""
     use_start = bool(start) and model.set_values_from_hubs(start or [])
     if time_limit is not None:
         time_limit = max(time_limit, 0.5)
@@ -369,6 +389,7 @@ def run_model(
                 HIGHS_PRESOLVE if presolve is None else presolve,
                 use_start,
                 progress,
+                node_limit,
             )
         if name == "cbc":
             # No warm start for CBC: the bundled CBC 2.10.3 returned a given start as "Optimal" although
@@ -392,11 +413,31 @@ class _Deadline:
     def __init__(self, limit: float | None) -> None:
         self.end = None if limit is None else time.perf_counter() + limit
         self.reserve = 0.0 if limit is None else min(2.0, 0.05 * limit)
+        self.stopped = False
 
     def left(self, reserve: bool = False) -> float | None:
         if self.end is None:
             return None
         return max(0.0, self.end - time.perf_counter() - (self.reserve if reserve else 0.0))
+
+    def out(self, needed: float = MIN_STEP_SECONDS) -> bool:
+        """True once a step was cut short by the deadline, or when less than `needed` seconds (plus the
+        reserve) are left. From then on no further step may start: `solve` runs a fixed sequence of
+        steps, each limited by work (HiGHS nodes) rather than seconds, and the deadline only decides how
+        far along it gets. So a longer limit runs the same steps and then more, and can only end with
+        a plan as good and a bound as tight (SolveOptions.time_limit)."""
+        if self.stopped:
+            return True
+        left = self.left(reserve=True)
+        if left is not None and left <= needed:
+            self.stopped = True
+        return self.stopped
+
+    def note(self, run: RunResult) -> RunResult:
+        """Mark the deadline as reached when `run` was stopped by it."""
+        if run.timed_out:
+            self.stopped = True
+        return run
 
 
 class _Reporter:
@@ -502,6 +543,10 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
 
 
 def _solve(problem: Problem, options: SolveOptions) -> Plan:
+    """The fixed sequence of steps of solver/README.md ("Algorithm"). Each step is limited by work
+    (HiGHS nodes, a pass count), never by a share of the time; the caller's deadline only stops the
+    sequence, and once a step is cut short nothing after it runs (`_Deadline.out`). The last step (the
+    joint MILP, or the integral relaxation's bound) takes whatever time is left."""
     deadline = _Deadline(options.time_limit)
     stats = SolverStats(solver=options.solver)
     notes: list[str] = []
@@ -511,72 +556,71 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         greedy = _plan_around_locks(problem, options, deadline, stats)
     incumbent: list[Hub] | None = greedy
     incumbent_npv = _npv(problem, greedy) if greedy is not None else -math.inf
-    if options.warm_start is not None and not check_feasible(problem, options.warm_start):
-        hinted = _npv(problem, options.warm_start)
-        if hinted > incumbent_npv:
-            incumbent, incumbent_npv = list(options.warm_start), hinted
-            notes.append("started from the plan given as a warm start")
+    if options.warm_start is not None:
+        # A plan the caller already holds (e.g. the same footprint's plan under stricter rules, or a
+        # sweep's central plan): the search starts from the better of it and the greedy plan, so the
+        # answer is never worse than it.
+        if not check_feasible(problem, options.warm_start):
+            start_npv = _npv(problem, options.warm_start)
+            if start_npv > incumbent_npv:
+                incumbent, incumbent_npv = list(options.warm_start), start_npv
+        else:
+            notes.append("the warm start breaks a rule of this problem; not used")
     report("greedy", incumbent_npv, _obvious_bound(problem))
-    # A proven bound from the aggregated relaxation (solver/bounds.py): a fraction of a second even on
-    # 60 x 11 x 5, and the only meaningful bound when the joint model is too large to solve. Its
-    # integral variant is much tighter on small footprints and costs a tenth of the time.
-    left = deadline.left(reserve=True)
-    relaxation_bound, relaxation_hosts = upper_bound_and_hosts(
-        problem,
-        time_limit=None if left is None else max(0.5, 0.1 * left),
-        mip_seconds=0.0 if left is None else INTEGRAL_BOUND_SHARE * left,
-    )
-    if relaxation_bound is not None and relaxation_bound < incumbent_npv - PENNY:
-        notes.append("the relaxation's bound fell below a known plan; not trusted")
-        relaxation_bound = None
+    # A proven bound from the aggregated relaxation's LP (solver/bounds.py): a fraction of a second even
+    # on 60 x 11 x 5, and the only meaningful bound when the joint model is too large to solve. Its
+    # integral variant, much tighter but slow, is the last step when there is no joint model.
+    relaxation_bound: float | None = None
+    relaxation_hosts: dict[str, dict[str, float]] = {}
+    if not deadline.out():
+        relaxation_bound, relaxation_hosts = upper_bound_and_hosts(problem, time_limit=deadline.left())
+        if relaxation_bound is not None and relaxation_bound < incumbent_npv - PENNY:
+            notes.append("the relaxation's bound fell below a known plan; not trusted")
+            relaxation_bound = None
     report("bound", incumbent_npv, relaxation_bound)
 
-    # --- 2. per-function decomposition -------------------------------------------------------------
+    # --- 2. per-function decomposition (small and medium footprints) --------------------------------
     bounds: dict[str, float] = {}
     union: list[Hub] = []
     all_proven = True
-    # With board acceptability on in own mode, the functions-alone relaxation drops the rule that binds
-    # hardest (a member's own share is usually negative): its union is then never feasible and its bounds are
-    # far above the joint LP bound, while its models are as big as the joint one. On footprints beyond
-    # a handful of org-functions it only costs time, so it is skipped there.
-    decompose = not problem.board_own or len(problem.organisations) * len(problem.functions) <= 40
+    # The joint model is built only where HiGHS can be expected to solve its LP relaxation quickly
+    # (decided by size, never by the time left, so that the steps do not depend on the limit).
+    small = options.time_limit is None or _lp_seconds_estimate(problem) <= JOINT_LP_SECONDS
+    # With board acceptability in own mode, the functions-alone relaxation drops the rule that binds
+    # hardest (a member's own share is usually negative): its union is then never feasible and its
+    # bounds are far above the joint LP bound. On footprints beyond a handful of org-functions it only
+    # costs time, so it is skipped there; on large footprints the neighbourhood search (step 6) solves
+    # each function under what the others leave of the per-year limits instead.
+    decompose = small and (
+        not _board_couples(problem) or len(problem.organisations) * len(problem.functions) <= 40
+    )
     subs: dict[str, ConsolidationModel] = {}
-    # The functions alone share a part of the time. Building a model cannot be interrupted and HiGHS
-    # gets at least half a second a model, so once the remaining functions, at the slowest one's pace so
-    # far, would not fit in what is left of that part, they are not tried: without all of them there is
-    # no bound, and their plans alone are rarely worth the time.
-    left = deadline.left(reserve=True)
-    phase_end = None if left is None else time.perf_counter() + PER_FUNCTION_SHARE * left
-    slowest = 0.0
-    # Functions with a forced move come first and are never skipped: alone, they are what can prove that
-    # no plan serves the locks, which the joint model cannot do in time on a large footprint.
+    # Functions with a forced move come first: alone, they are what can prove that no plan serves the
+    # locks, which the joint model cannot do in time on a large footprint.
     forced = _forced_functions(problem)
     order = sorted(problem.functions, key=lambda g: g not in forced)
-    for done, f in enumerate(order if decompose else []):
-        remaining = len(problem.functions) - done
-        out_of_time = phase_end is not None and time.perf_counter() + slowest * remaining > phase_end
-        if out_of_time and f not in forced:
-            notes.append(
-                f"{remaining} of {len(problem.functions)} functions not solved alone in the time allowed"
-            )
+    # On a large footprint only the functions with a forced move are solved alone (they can prove the
+    # locks infeasible); the others' bounds stay unknown.
+    alone = order if decompose else [f for f in order if f in forced]
+    if len(alone) < len(problem.functions):
+        all_proven = False
+        bounds.update({g: math.inf for g in problem.functions if g not in alone})
+    for f in alone:
+        if deadline.out():
             all_proven = False
             bounds.update({g: math.inf for g in problem.functions if g not in bounds})
             break
-        started = time.perf_counter()
         sub = build_model(problem, functions=[f], board=False, name=f"function_{f}")
         subs[f] = sub
         stats.build_seconds += sub.build_seconds
-        # Each function alone gets its share of the time: its bound stays valid if it stops early.
-        share = None if phase_end is None else (phase_end - time.perf_counter()) / remaining
-        run = run_model(sub, options, share)
+        run = deadline.note(run_model(sub, options, deadline.left(reserve=True), node_limit=FUNCTION_NODES))
         stats.solve_seconds += run.seconds
-        slowest = max(slowest, time.perf_counter() - started)
         if run.outcome == "infeasible" and not sub.infeasible_reasons:
             # Never believed without a second opinion (and doing nothing is feasible for f alone unless
             # a lock forces a move): re-solve with the other solver.
             other = "cbc" if options.solver == "highs" else "highs"
             notes.append(f"{options.solver} said {f} alone is infeasible; re-checked with {other}")
-            run = run_model(sub, options, deadline.left(), solver=other)
+            run = deadline.note(run_model(sub, options, deadline.left(), solver=other))
         if run.outcome in ("infeasible", "error"):
             union = []
             all_proven = False
@@ -596,7 +640,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         union_npv = _npv(problem, union)
         if union_npv > incumbent_npv:
             incumbent, incumbent_npv = union, union_npv
-    total_bound = sum(bounds.values()) if decompose else math.inf
+    total_bound = sum(bounds.values()) if bounds else math.inf
     if all_proven and total_bound < incumbent_npv - PENNY:
         # A proven bound below a plan we hold is a solver fault: trust neither, solve the joint model.
         notes.append("the per-function bounds fell below a known plan; not trusted")
@@ -604,7 +648,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         bounds = {}
         total_bound = math.inf
     report("per_function", incumbent_npv, total_bound)
-    if union_ok and all_proven:
+    if union_ok and all_proven and len(bounds) == len(problem.functions):
         stats.objective = sum(
             _objective_at(m, [h for h in union if h.function == f]) or 0.0 for f, m in subs.items()
         )
@@ -616,60 +660,54 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         if stats.relative_gap <= options.relative_gap + 1e-9 and incumbent is not None:
             return _finish(problem, Status.OPTIMAL, incumbent, stats)
 
-    # --- 3. the joint model, and a restricted copy of it for a good starting plan -------------------
+    # --- 3. the joint model (small footprints, or a lock no known plan serves) ----------------------
     finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
-    left = deadline.left(reserve=True)
-    # Building the joint model only pays when HiGHS can solve its LP relaxation in its share of the time;
-    # otherwise it costs seconds for nothing. A lock that forces a move with no plan yet found to serve it
-    # gets the joint model all the same: only it can show that no plan satisfies the locks.
     model: ConsolidationModel | None = None
     locked_out = forced_moves(problem) and incumbent is None
-    if left is None or locked_out or _lp_seconds_estimate(problem) <= 0.2 * left:
+    if (small or locked_out) and not deadline.out():
         model = build_model(problem, function_bounds=finite)
         stats.build_seconds += model.build_seconds
         if model.infeasible_reasons:
             return _infeasible(problem, options, stats, deadline, notes, incumbent)
-    # The model restricted to the hosts of the per-function optima and the greedy plan is small (it
-    # solves in well under a second on 60 x 11 x 5), and its best plan is feasible for the whole problem
-    # (never a bound): a better start for everything that follows.
-    chosen = _hosts_of([*union, *(greedy or [])])
-    lp_started = time.perf_counter()
-    left = deadline.left(reserve=True)
     favoured: dict[str, set[str]] = {}
     lp_bound: float | None = None
-    if model is not None and (left is None or left >= 1.0):
+    if model is not None and not deadline.out():
+        lp_started = time.perf_counter()
         favoured, lp_bound = _lp_relaxation(model, deadline)
-    stats.solve_seconds += time.perf_counter() - lp_started
+        stats.solve_seconds += time.perf_counter() - lp_started
     if lp_bound == -math.inf:
         notes.append("the joint model's LP relaxation is infeasible")
         return _infeasible(problem, options, stats, deadline, notes, incumbent)
     report("relaxation", incumbent_npv, lp_bound)
-    # When even the LP relaxation of the joint model cannot be solved in its share of the time, the
-    # joint MILP cannot do better (HiGHS would still be at its root node at the limit): all the time goes
-    # to the search over restricted models, and the plan is reported as feasible with its gap.
     joint = model is not None and lp_bound is not None
-    left = deadline.left()
-    if chosen and (left is None or left > 1.0):
-        trial = _restricted(
-            problem, options, chosen, incumbent, None if left is None else max(0.5, left * 0.2), stats
-        )
+
+    # --- 4. the model restricted to the hosts of the per-function optima and the greedy plan --------
+    # Small (well under a second on 60 x 11 x 5), and its plans are plans of the whole problem.
+    chosen = _hosts_of([*union, *(greedy or []), *(incumbent or [])])
+    if chosen and not deadline.out():
+        trial = _restricted(problem, options, chosen, incumbent, deadline, stats, RESTRICTED_NODES)
         if trial is not None and trial[1] > incumbent_npv:
             incumbent, incumbent_npv = trial
             report("restricted", incumbent_npv)
-    left = deadline.left(reserve=True)
-    if incumbent is not None and left is not None:
-        # Without a time limit the joint model is solved to optimality and needs no search first.
-        search = _Deadline(left * 0.4 if joint else left)
-        # Organisations the aggregated relaxation lets host: the "club" it would build, tried with the
-        # plan's own organisations (solver/README.md, algorithm step 6, has the measurements).
-        club = {h for hosts in relaxation_hosts.values() for h in hosts}
-        incumbent, incumbent_npv = _neighbourhood_search(
-            problem, options, search, incumbent, incumbent_npv, stats, report, favoured, club
-        )
 
-    # --- 4. the joint model ------------------------------------------------------------------------
+    # --- 5. large-neighbourhood search (solver/lns.py) and the host search ---------------------------
+    if incumbent is not None and not deadline.out():
+        incumbent, incumbent_npv = _function_search(
+            problem, options, deadline, incumbent, incumbent_npv, stats, report, joint
+        )
+        # In own mode a plan grows mostly when one more organisation hosts (it must host something to
+        # pay for its own moves): the host search, unless the joint MILP follows.
+        if not deadline.out() and _board_couples(problem) and not joint:
+            # Organisations the aggregated relaxation lets host: the "club" it would build, tried with
+            # the plan's own organisations (solver/README.md, algorithm step 6, has the measurements).
+            club = {h for hosts in relaxation_hosts.values() for h in hosts}
+            incumbent, incumbent_npv = _neighbourhood_search(
+                problem, options, deadline, incumbent, incumbent_npv, stats, report, favoured, club
+            )
+
+    # --- 6. the last step takes the time left: the joint MILP, or the integral relaxation's bound ----
     checked: _CheckedIncumbents | None = None
-    if joint:
+    if joint and not deadline.out():
         assert model is not None
         checked = _CheckedIncumbents(problem, model)
         run = run_model(
@@ -682,11 +720,22 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         stats.solve_seconds += run.seconds
         run = _believe_or_resolve(problem, model, options, deadline, run, incumbent_npv, notes)
     else:
-        notes.append(
-            "the joint model is too large to solve its LP relaxation in the time allowed; the plan is the "
-            "best of the greedy plan and a search over models restricted to a few hosts per function"
-        )
+        if not joint:
+            notes.append(
+                "the joint model is too large to solve in the time allowed; the plan is the best of the "
+                "greedy plan and a search over models of one or two functions, or of a few hosts each"
+            )
         run = RunResult("feasible" if incumbent is not None else "no_solution", message="")
+        if not deadline.out() and incumbent is not None:
+            # Stopped as soon as its bound can no longer beat the plan in hand (then the plan is proven).
+            started = time.perf_counter()
+            integral = integral_bound(problem, deadline.left(reserve=True), stop_at=incumbent_npv)
+            stats.solve_seconds += time.perf_counter() - started
+            if integral is not None and integral < incumbent_npv - PENNY:
+                notes.append("the integral relaxation's bound fell below a known plan; not trusted")
+            elif integral is not None and (relaxation_bound is None or integral < relaxation_bound):
+                relaxation_bound = integral
+                report("bound", incumbent_npv, relaxation_bound)
     stats.nodes = run.nodes
     if run.outcome == "infeasible":
         return _infeasible(problem, options, stats, deadline, notes, incumbent)
@@ -748,16 +797,24 @@ def _restricted(
     options: SolveOptions,
     hosts: dict[str, set[str]],
     start: list[Hub] | None,
-    time_limit: float | None,
+    deadline: _Deadline,
     stats: SolverStats,
+    node_limit: int,
 ) -> tuple[list[Hub], float] | None:
     """The best plan of the model in which only `hosts` may host (feasible for the whole problem,
-    never a bound), or None when it found none that passes `check_feasible`."""
+    never a bound), or None when it found none that passes `check_feasible`. Limited by `node_limit`
+    HiGHS nodes; cut short only by the deadline (which then stops the whole sequence)."""
+    if deadline.out():
+        return None
     restricted = build_model(problem, hosts_only=hosts, name="restricted")
     stats.build_seconds += restricted.build_seconds
     if restricted.infeasible_reasons:
         return None  # e.g. a lock no plan with only these hosts can serve: not worth the solver's time
-    trial = run_model(restricted, options, time_limit, start=start)
+    if deadline.out():
+        return None
+    trial = deadline.note(
+        run_model(restricted, options, deadline.left(reserve=True), start=start, node_limit=node_limit)
+    )
     stats.solve_seconds += trial.seconds
     if trial.outcome in ("optimal", "feasible") and not check_feasible(problem, trial.hubs):
         return trial.hubs, _npv(problem, trial.hubs)
@@ -790,10 +847,7 @@ def _plan_around_locks(
         joinable = [h for h in cand.hosts if org in cand.members_of[h]]
         joinable.sort(key=lambda h: -problem.c(h, lock.function))
         hosts.setdefault(lock.function, set()).update(joinable[:LOCK_HOST_CHOICES])
-    left = deadline.left(reserve=True)
-    # Without a time limit, a first plan still need not be proven optimal: the joint model follows.
-    share = LOCK_PLAN_SECONDS if left is None else max(1.0, 0.4 * left)
-    trial = _restricted(problem, options, hosts, None, share, stats)
+    trial = _restricted(problem, options, hosts, None, deadline, stats, LOCK_PLAN_NODES)
     return None if trial is None else trial[0]
 
 
@@ -813,7 +867,7 @@ def _neighbourhood_search(
     plan, so it never gets worse). Hosts the LP relaxation favours are tried first, then organisations
     already in the plan (with board acceptability on, a member must host something to pay for its
     moves) or that the aggregated relaxation lets host (`club`), biggest first; then the rest. Stops at
-    the deadline."""
+    the deadline (and then nothing after it runs)."""
     favoured = favoured or {}
     club = club or set()
     tried: set[tuple[str, str]] = set()
@@ -836,14 +890,12 @@ def _neighbourhood_search(
             )
         )
         for f, h in candidates:
-            left = deadline.left(reserve=True)
-            if left is not None and left < 1.0:
+            if deadline.out():
                 return plan, npv
             tried.add((f, h))
             trial_hosts = {g: set(hs) for g, hs in hosts.items()}
             trial_hosts.setdefault(f, set()).add(h)
-            share = None if left is None else min(TRIAL_SECONDS, left - 0.5)
-            trial = _restricted(problem, options, trial_hosts, plan, share, stats)
+            trial = _restricted(problem, options, trial_hosts, plan, deadline, stats, TRIAL_NODES)
             if trial is not None and trial[1] > npv + PENNY:
                 plan, npv = trial
                 report("neighbourhood", npv)
@@ -888,22 +940,21 @@ def _objective_at(model: ConsolidationModel, hubs: list[Hub]) -> float | None:
 def _lp_relaxation(
     model: ConsolidationModel, deadline: _Deadline
 ) -> tuple[dict[str, set[str]], float | None]:
-    """The LP relaxation of the joint model, time-boxed: the hosts whose hub is at least a quarter
-    open, and its optimum (a valid bound on every plan's NPV), ({}, -inf) when it is infeasible (then
-    so is the problem), or ({}, None) if it did not finish."""
+    """The LP relaxation of the joint model: the hosts whose hub is at least a quarter open, and its
+    optimum (a valid bound on every plan's NPV), ({}, -inf) when it is infeasible (then so is the
+    problem), or ({}, None) if the deadline stopped it first (which then stops the whole sequence)."""
     binaries = model.binaries
     categories = [var.cat for var in binaries]  # PuLP stores a binary as an integer in [0, 1]
     for var in binaries:
         var.cat = pulp.LpContinuous
     favoured: dict[str, set[str]] = {}
     try:
-        left = deadline.left()
-        share = None if left is None else max(0.5, left * 0.2)
+        left = deadline.left(reserve=True)
         model.prob.solve(
             _HighsWithStart(
                 msg=False,
                 variables=model.variables,
-                deadline=None if share is None else time.perf_counter() + share,
+                deadline=None if left is None else time.perf_counter() + left,
             )
         )
         highs = model.prob.solverModel
@@ -915,6 +966,10 @@ def _lp_relaxation(
             # relaxation that "did not finish".
             return favoured, -math.inf
         if status != highspy.HighsModelStatus.kOptimal:
+            deadline.stopped = deadline.stopped or status in (
+                highspy.HighsModelStatus.kTimeLimit,
+                highspy.HighsModelStatus.kInterrupt,
+            )
             return favoured, None
         # PuLP hands HiGHS the negated objective of a maximisation.
         bound = -float(highs.getInfo().objective_function_value)
@@ -928,6 +983,43 @@ def _lp_relaxation(
         for var, cat in zip(binaries, categories, strict=True):
             var.cat = cat
     return favoured, bound
+
+
+def _board_couples(problem: Problem) -> bool:
+    """Board acceptability judges each organisation over all its functions (`own` mode), so no function
+    can be re-planned alone with the others fixed; `shared` mode judges each hub, within its function."""
+    return problem.board_own
+
+
+def _function_search(
+    problem: Problem,
+    options: SolveOptions,
+    deadline: _Deadline,
+    plan: list[Hub],
+    npv: float,
+    stats: SolverStats,
+    report: _Reporter,
+    joint: bool,
+) -> tuple[list[Hub], float]:
+    """Step 5: re-plan one function, then pairs of functions, every other function keeping its hosts
+    (solver/lns.py). When the joint MILP follows, one pass over the single functions only: the joint
+    MILP's own heuristics search the same neighbourhoods and it also tightens the bound."""
+
+    def solve_sub(hosts: dict[str, set[str]], start: list[Hub]) -> tuple[list[Hub] | None, bool]:
+        trial = _restricted(problem, options, hosts, start, deadline, stats, lns.SUB_MIP_NODES)
+        return (None if trial is None else trial[0]), deadline.out()
+
+    plan, npv, _ = lns.search(
+        problem,
+        plan,
+        npv,
+        solve_sub,
+        lambda _plan, value: report("neighbourhood", value),
+        deadline.out,
+        single_passes=1 if joint else math.inf,
+        pair_passes=0 if joint else lns.PAIR_PASSES,
+    )
+    return plan, npv
 
 
 def _forced_functions(problem: Problem) -> set[str]:

@@ -105,6 +105,14 @@ def test_the_api_reference_documents_every_operation_of_the_app(site: Path) -> N
         and f'id="{operation_anchor(method, path)}"' not in reference
     ]
     assert not missing, f"operations missing from the API reference: {missing}"
+    examples = sum(
+        "example" in content
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for content in (operation.get("requestBody") or {}).get("content", {}).values()
+    )
+    assert reference.count("Example (<code>") == examples
     assert (site / "openapi.json").is_file()
     from app.core.errors import PROBLEM_TYPES
 

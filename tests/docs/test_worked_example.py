@@ -143,6 +143,7 @@ def test_the_agreed_shares_and_recharges_on_the_page_are_the_optimisers(shared: 
         assert money(row["cost-years"]) == pytest.approx(p.cost_years, abs=HALF_PENNY)
         assert money(row["agreed share"]) == pytest.approx(p.share, abs=HALF_PENNY)
         assert money(row["recharge"]) == pytest.approx(p.recharge, abs=HALF_PENNY)
+        assert money(row["recharge a year"]) == pytest.approx(p.annual_recharge, abs=HALF_PENNY)
 
 
 def test_own_mode_leaves_c_out_as_the_page_says() -> None:

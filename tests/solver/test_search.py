@@ -52,16 +52,16 @@ def test_a_large_footprint_is_answered_within_its_time_limit_and_never_below_gre
     assert check_feasible(problem, plan.hubs) == []
 
 
-def test_without_board_acceptability_the_functions_alone_stay_within_the_time_limit() -> None:
-    """Without the board rule each function is first solved alone; on 30 x 11 x 5 that is eleven model
-    builds and HiGHS runs, which once took 15 s of a 10 s limit (builds cannot be interrupted)."""
+def test_without_board_acceptability_a_large_footprint_stays_within_the_time_limit() -> None:
+    """Without the board rule each function was once first solved alone; on 30 x 11 x 5 that was eleven
+    model builds and HiGHS runs, which took 15 s of a 10 s limit (builds cannot be interrupted). Now a
+    footprint too large for the joint model goes straight to the neighbourhood search."""
     problem = generate_footprint(30, 11, 5, seed=0, board_acceptability=False)
     greedy_npv = appraise(problem, greedy_plan(problem) or []).npv
     started = time.perf_counter()
     plan = solve(problem, SolveOptions(time_limit=8.0))
     wall = time.perf_counter() - started
     assert wall < 8.0 + 4.0, wall  # it took 15.2 s at a 10 s limit; a loaded CI box needs slack
-    assert plan.stats is not None and "functions not solved alone in the time allowed" in plan.stats.message
     assert plan.status is Status.FEASIBLE
     assert plan.npv is not None and plan.npv >= greedy_npv - 0.01
     assert check_feasible(problem, plan.hubs) == []
