@@ -140,11 +140,15 @@ class OrganisationResult(BaseModel):
 
 
 class HubParticipantResult(BaseModel):
+    """One organisation's place in a hub's cost-sharing agreement (rule 10, shared mode)."""
+
     organisation: str
     role: str = Field(description="host | member")
     first_year: int = Field(description="the first year it is in the hub")
     attributed_npv: SignedPounds
-    share: SignedPounds
+    share: SignedPounds = Field(
+        description="its agreed share of the hub's NPV, in proportion to its discounted cost-years in the hub"
+    )
     recharge: SignedPounds = Field(description="share − attributed NPV; positive = received")
     annual_share: SignedPounds = Field(description="the share as an equal amount each year it is in the hub")
     annual_recharge: SignedPounds = Field(
@@ -153,11 +157,13 @@ class HubParticipantResult(BaseModel):
 
 
 class HubAgreementResult(BaseModel):
+    """A hub's cost-sharing agreement (shared mode): its NPV shared among the organisations in it."""
+
     function: str
     host: str
     npv: SignedPounds = Field(description="the hub's NPV: its shares sum to it, its recharges to zero")
     binds_board: bool = Field(description="the hub's NPV is within £0.01 of −θ")
-    participants: list[HubParticipantResult]
+    participants: list[HubParticipantResult] = Field(description="the host and every member")
 
 
 class RunOrganisations(BaseModel):

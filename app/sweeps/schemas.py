@@ -93,6 +93,8 @@ class HubShare(BaseModel):
 
 
 class ChildResult(BaseModel):
+    """One scenario of a sweep: its run, outcome, NPV and proven gap."""
+
     run_id: int
     label: str
     status: str
@@ -126,7 +128,7 @@ class SweepRead(BaseModel):
     npv_p90: SignedPounds | None
     npv_mean: SignedPounds | None
     hubs: list[HubShare] = Field(description="over the proven children only")
-    children: list[ChildResult]
+    children: list[ChildResult] = Field(description="every scenario, proven or not, in run order")
 
 
 class SweepSummary(BaseModel):
