@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock lint typecheck pytest docs bench clean
+.PHONY: run test install lock lint typecheck pytest docs bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy solver models app docsite
 
-pytest: install
+# The pages' browser tests drive Debian's Chromium (tests/app/web/test_browser.py); installed when missing
+# (as root, as CI runs; otherwise install the `chromium` package yourself).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+pytest: install chromium
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The documentation site (mkdocs.yml) into site/, strict: a broken link, a page missing from the nav or a

@@ -8,7 +8,7 @@ from importlib.resources import files
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,7 @@ from app.runs.executor import LocalProcessExecutor, QueueOnlyExecutor, RunExecut
 from app.runs.router import router as runs_router
 from app.sweeps.router import router as sweeps_router
 from app.uploads.router import router as uploads_router
+from app.web.router import install_pages
 
 DESCRIPTION = """
 Plan which corporate and back-office services the organisations of an STP footprint should share,
@@ -137,6 +138,12 @@ def create_app(
     app.include_router(audit_router)
     app.include_router(problems_router)
     _serve_docs_locally(app)
+    # The web pages (docs/pages.md), under /ui; their errors are pages, the API's stay problem documents.
+    install_pages(app)
+
+    @app.get("/", include_in_schema=False, dependencies=[requires(Need.PUBLIC)])
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui", status_code=307)
 
     @app.get("/health", tags=["service"], dependencies=[requires(Need.PUBLIC)])
     def health() -> dict[str, str]:

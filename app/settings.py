@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     run_stale_after_seconds: float = Field(default=60.0, gt=0, validation_alias="STP_RUN_STALE_AFTER_SECONDS")
     run_reap_every_seconds: float = Field(default=15.0, gt=0, validation_alias="STP_RUN_REAP_EVERY_SECONDS")
 
+    # Web pages (docs/pages.md): the session cookie is signed with this secret. Empty: a random secret per
+    # process, so sessions end when the server restarts (set it when several processes serve the pages).
+    session_secret: str = Field(default="", validation_alias="STP_SESSION_SECRET")
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, gt=0, validation_alias="STP_SESSION_MAX_AGE_SECONDS"
+    )
+    # Browsers keep Secure cookies over plain http only for localhost; behind TLS this stays true.
+    session_cookie_secure: bool = Field(default=True, validation_alias="STP_SESSION_COOKIE_SECURE")
+
 
 @lru_cache
 def get_settings() -> Settings:

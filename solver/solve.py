@@ -7,8 +7,12 @@ Algorithm (solver/README.md explains why every step keeps the answer exactly opt
    acceptability, is a relaxation of the whole problem restricted to that function. Solve each; their
    best bounds add up to a valid bound on the whole. If the union of the per-function optima breaks no
    coupling rule (per-year totals, board), it is optimal for the whole problem and we stop.
-3. Otherwise the joint model, with the per-function bounds as valid inequalities and the best known
-   plan as a warm start.
+3. The joint model (when small enough), the model restricted to the known plans' hosts, and the
+   large-neighbourhood search (solver/lns.py); last, with the time left, the joint MILP from the best
+   plan (or, without a joint model, the integral relaxation's bound). Every step before the last is
+   limited by work, not time, so the time limit only decides how far along this fixed sequence a run
+   gets: more time never gives a worse plan or a weaker bound (solver/README.md, "Anytime and
+   monotone").
 4. Every returned plan is checked by `check_feasible`, scored by `appraise`, compared with the
    greedy plan and with the model objective. A solver "optimal" that is worse than a known plan, or an
    "infeasible" when a known plan is feasible, is not believed: the model is re-solved with the safe
@@ -660,7 +664,16 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         if stats.relative_gap <= options.relative_gap + 1e-9 and incumbent is not None:
             return _finish(problem, Status.OPTIMAL, incumbent, stats)
 
-    # --- 3. the joint model (small footprints, or a lock no known plan serves) ----------------------
+    # --- 3. the model restricted to the hosts of the per-function optima and the greedy plan --------
+    # Small (well under a second on 60 x 11 x 5), and its plans are plans of the whole problem.
+    chosen = _hosts_of([*union, *(greedy or []), *(incumbent or [])])
+    if chosen and not deadline.out():
+        trial = _restricted(problem, options, chosen, incumbent, deadline, stats, RESTRICTED_NODES)
+        if trial is not None and trial[1] > incumbent_npv:
+            incumbent, incumbent_npv = trial
+            report("restricted", incumbent_npv)
+
+    # --- 4. the joint model (small footprints, or a lock no known plan serves) ----------------------
     finite = {f: b for f, b in bounds.items() if math.isfinite(b)}
     model: ConsolidationModel | None = None
     locked_out = forced_moves(problem) and incumbent is None
@@ -680,15 +693,6 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         return _infeasible(problem, options, stats, deadline, notes, incumbent)
     report("relaxation", incumbent_npv, lp_bound)
     joint = model is not None and lp_bound is not None
-
-    # --- 4. the model restricted to the hosts of the per-function optima and the greedy plan --------
-    # Small (well under a second on 60 x 11 x 5), and its plans are plans of the whole problem.
-    chosen = _hosts_of([*union, *(greedy or []), *(incumbent or [])])
-    if chosen and not deadline.out():
-        trial = _restricted(problem, options, chosen, incumbent, deadline, stats, RESTRICTED_NODES)
-        if trial is not None and trial[1] > incumbent_npv:
-            incumbent, incumbent_npv = trial
-            report("restricted", incumbent_npv)
 
     # --- 5. large-neighbourhood search (solver/lns.py) and the host search ---------------------------
     if incumbent is not None and not deadline.out():
@@ -986,8 +990,9 @@ def _lp_relaxation(
 
 
 def _board_couples(problem: Problem) -> bool:
-    """Board acceptability judges each organisation over all its functions (`own` mode), so no function
-    can be re-planned alone with the others fixed; `shared` mode judges each hub, within its function."""
+    """Board acceptability judges each organisation over all its functions (`own` mode): the functions
+    alone are then a poor relaxation, and a plan grows mostly when one more organisation hosts. In
+    `shared` mode each hub is judged alone, like rule 10 off."""
     return problem.board_own
 
 

@@ -32,6 +32,8 @@ from app.core.errors import NotFound, ProblemError
 
 FOOTPRINT_PATH_PREFIX = "/footprints/"
 FOOTPRINT_PATH_PARAM = "code"
+# The web pages (app/web/) live under this prefix; their footprint pages under PAGES_PREFIX + /footprints/.
+PAGES_PREFIX = "/ui"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -66,7 +68,10 @@ def requires(need: Need) -> Any:
 
 def _footprint_in_path(request: Request) -> str | None:
     code = request.path_params.get(FOOTPRINT_PATH_PARAM)
-    if code is not None and request.url.path.startswith(FOOTPRINT_PATH_PREFIX):
+    path = request.url.path
+    if code is not None and (
+        path.startswith(FOOTPRINT_PATH_PREFIX) or path.startswith(PAGES_PREFIX + FOOTPRINT_PATH_PREFIX)
+    ):
         return str(code)
     return None
 
@@ -82,7 +87,12 @@ def authorise(
     token = service.authenticate(session, credentials.credentials)
     if token is None:
         raise Unauthenticated("The token is not valid (unknown, expired or revoked).", error="invalid_token")
-    caller = service.caller_for(token)
+    return admit(request, session, service.caller_for(token), security_scopes)
+
+
+def admit(request: Request, session: Session, caller: Caller, security_scopes: SecurityScopes) -> Caller:
+    """The checks after the caller is known, shared by the API (bearer token) and the pages (session
+    cookie, app/web/session.py): the footprint in the path (404), the role's need (403), the audit entry."""
     footprint = _footprint_in_path(request)
     if footprint is not None and not caller.may_see(footprint):
         # The same answer as for a footprint that does not exist, so nobody learns which ones do.
@@ -109,19 +119,24 @@ def _walk(dependant: Any) -> Iterator[Any]:
         yield from _walk(sub)
 
 
+# The functions that admit a caller with a need: `authorise` here, and the pages' own (registered by
+# app/web/session.py, which reads the session cookie and then calls `admit` as `authorise` does).
+AUTHORISERS: set[Any] = {authorise}
+
+
 def declared_needs(route: APIRoute) -> list[Need]:
     """Every need the route declares (a well-formed route declares exactly one)."""
     needs = []
     for dependency in _walk(route.dependant):
         if dependency.call is _public:
             needs.append(Need.PUBLIC)
-        elif dependency.call is authorise:
+        elif dependency.call in AUTHORISERS:
             needs.extend(Need(scope) for scope in dependency.own_oauth_scopes or ())
     return needs
 
 
-def api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
-    """(method, full path, route) for every API route, including those of included routers."""
+def all_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
+    """(method, full path, route) for every route, API and pages, including those of included routers."""
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute):
@@ -129,8 +144,26 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
                 yield method, str(context.path_format), route
 
 
+def api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
+    """(method, full path, route) for every API route (bearer tokens; not the pages under /ui)."""
+    for method, path, route in all_routes(app):
+        if not is_page_path(path):
+            yield method, path, route
+
+
+def page_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
+    """(method, full path, route) for every web page and form (session cookie; app/web/)."""
+    for method, path, route in all_routes(app):
+        if is_page_path(path):
+            yield method, path, route
+
+
+def is_page_path(path: str) -> bool:
+    return path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
+
+
 def check_routes_declare_needs(app: FastAPI) -> None:
-    for method, path, route in api_routes(app):
+    for method, path, route in all_routes(app):
         needs = declared_needs(route)
         if len(needs) != 1:
             raise RuntimeError(

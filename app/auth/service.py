@@ -55,6 +55,11 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
     # accepted on the strength of how the database compared strings.
     if token is None or not hmac.compare_digest(token.token_hash.encode(), digest.encode()):
         return None
+    return authenticate_token(token, now)
+
+
+def authenticate_token(token: ApiToken, now: datetime | None = None) -> ApiToken | None:
+    """The token if it is still live (neither revoked nor expired), else None."""
     if token.revoked_at is not None or token.expires_at <= (now or utcnow()):
         return None
     return token

@@ -719,3 +719,20 @@ def summarise(session: Session, footprint: Footprint) -> CostSummary:
         non_pay=to_pounds(non_pay_total),
         total=to_pounds(pay_total + non_pay_total),
     )
+
+
+def totals_by_organisation(session: Session, footprint: Footprint) -> list[tuple[str, str, str, int]]:
+    """(organisation code, function, financial year, pay + non-pay pence), summed by the database."""
+    rows = session.execute(
+        select(
+            Organisation.code,
+            CostLine.function_key,
+            CostLine.financial_year,
+            func.sum(CostLine.pay_pence + CostLine.non_pay_pence),
+        )
+        .join(Organisation, CostLine.organisation_id == Organisation.id)
+        .where(Organisation.footprint_id == footprint.id)
+        .group_by(Organisation.code, CostLine.function_key, CostLine.financial_year)
+        .order_by(Organisation.code, CostLine.function_key, CostLine.financial_year)
+    ).all()
+    return [(code, function, year, int(total)) for code, function, year, total in rows]

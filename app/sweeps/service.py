@@ -332,3 +332,9 @@ def cancel_sweep(session: Session, code: str, sweep_id: int) -> list[int]:
     if not cancelled:
         raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel.")
     return cancelled
+
+
+def children(session: Session, code: str, sweep_id: int) -> Sequence[Run]:
+    """The sweep's scenario runs, in the order they were made."""
+    sweep = get_sweep(session, code, sweep_id)
+    return session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).all()

@@ -163,13 +163,36 @@ async def upload_workbook(
     file_name, data = "upload", None
     try:
         file_name, data = await _read_file(request, settings.upload_max_bytes)
+    except ProblemError as exc:
+        refusal = await refuse(session, caller, code, file_name, data, exc)
+        return _problem_of(request, refusal)
+    outcome = await import_workbook(session, caller, code, file_name, data, overwrite=overwrite)
+    if isinstance(outcome, Refusal):
+        return _problem_of(request, outcome)
+    response.headers["Location"] = f"/footprints/{code}/uploads/{outcome.upload_id}"
+    return outcome
+
+
+class Refusal:
+    """A refused upload: the problem, and the id of its record (None when there is no such footprint)."""
+
+    def __init__(self, problem: ProblemError, upload_id: int | None) -> None:
+        self.problem = problem
+        self.upload_id = upload_id
+
+
+async def import_workbook(
+    session: Session, caller: Caller, code: str, file_name: str, data: bytes, *, overwrite: bool = False
+) -> UploadReport | Refusal:
+    """Import, or record the refusal: the one path of an upload, for the API and the upload page alike."""
+    try:
         report = await run_in_threadpool(
             lambda: service.import_upload(
                 session, code, file_name, data, uploaded_by=caller.name, overwrite=overwrite
             )
         )
     except ProblemError as exc:
-        return await _refused(request, session, caller, code, file_name, data, exc)
+        return await refuse(session, caller, code, file_name, data, exc)
     except IntegrityError:
         await run_in_threadpool(session.rollback)
         problem = ProblemError(
@@ -177,7 +200,7 @@ async def upload_workbook(
             "Another change to the same organisations was saved at the same moment; nothing from this file "
             "was saved. Upload it again.",
         )
-        return await _refused(request, session, caller, code, file_name, data, problem)
+        return await refuse(session, caller, code, file_name, data, problem)
     except DBAPIError as error:
         # SQLite "database is locked", PostgreSQL serialization failure or deadlock: a concurrent writer.
         # The whole transaction is gone (on SQLite the failed write may be the request's audit entry).
@@ -189,22 +212,20 @@ async def upload_workbook(
             headers={"Retry-After": "2"},
             kind="busy-retry",
         )
-        return await _refused(request, session, caller, code, file_name, data, problem)
+        return await refuse(session, caller, code, file_name, data, problem)
     caller.note(upload_id=report.upload_id, file_name=file_name, status="accepted")
-    response.headers["Location"] = f"/footprints/{code}/uploads/{report.upload_id}"
     return report
 
 
-async def _refused(
-    request: Request,
+async def refuse(
     session: Session,
     caller: Caller,
     code: str,
     file_name: str,
     data: bytes | None,
     exc: ProblemError,
-) -> JSONResponse:
-    """The problem document; the refusal itself is recorded (an Upload with status "refused")."""
+) -> Refusal:
+    """The refusal itself is recorded (an Upload with status "refused")."""
     upload_id = None
     if exc.status != 404:
         try:
@@ -214,9 +235,14 @@ async def _refused(
             caller.note(upload_id=upload_id, file_name=file_name, status="refused")
         except SQLAlchemyError:  # recording must never hide the refusal itself
             await run_in_threadpool(session.rollback)
+    return Refusal(exc, upload_id)
+
+
+def _problem_of(request: Request, refusal: Refusal) -> JSONResponse:
+    exc = refusal.problem
     extra = {k: v for k, v in exc.extra.items()}
-    if upload_id is not None:
-        extra["upload_id"] = upload_id
+    if refusal.upload_id is not None:
+        extra["upload_id"] = refusal.upload_id
     return problem_response(
         request,
         exc.status,

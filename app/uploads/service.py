@@ -381,6 +381,12 @@ def list_uploads(
     )
 
 
+def latest_uploads(session: Session, footprint: Footprint, count: int) -> list[UploadRead]:
+    """The footprint's most recent uploads, newest first."""
+    query = select(Upload).where(Upload.footprint_id == footprint.id).order_by(Upload.id.desc()).limit(count)
+    return [UploadRead.model_validate(u) for u in session.scalars(query)]
+
+
 def get_upload(session: Session, footprint: Footprint, upload_id: int) -> UploadRead:
     upload = session.scalar(select(Upload).where(Upload.id == upload_id, Upload.footprint_id == footprint.id))
     if upload is None:
