@@ -23,6 +23,7 @@ from app.cost_lines.router import router as cost_lines_router
 from app.footprints.router import router as footprints_router
 from app.functions.router import router as functions_router
 from app.locks.router import router as locks_router
+from app.national_sweeps.router import router as national_sweeps_router
 from app.organisations.router import router as organisations_router
 from app.problems.router import router as problems_router
 from app.runs.executor import LocalProcessExecutor, QueueOnlyExecutor, RunExecutor
@@ -87,6 +88,10 @@ def _default_executor(session_factory: sessionmaker[Session] | None) -> RunExecu
     from app.settings import get_settings
 
     settings = get_settings()
+    if settings.run_executor == "celery":
+        from app.runs.celery_executor import CeleryExecutor
+
+        return CeleryExecutor(settings)
     return LocalProcessExecutor(
         settings.database_url,
         workers=settings.run_workers,
@@ -132,6 +137,7 @@ def create_app(
         locks_router,
         runs_router,
         sweeps_router,
+        national_sweeps_router,
     ):
         app.include_router(router)
     app.include_router(tokens_router)

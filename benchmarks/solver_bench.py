@@ -44,6 +44,7 @@ from solver.instances import generate_footprint  # noqa: E402
 from solver.problem import Hub, Move, Plan, Problem, SolveOptions  # noqa: E402
 from solver.solve import solve  # noqa: E402
 
+# The shared folder beside the repository (`../shared`, as in CI).
 ORLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib-cap"
 BEST_KNOWN = Path(__file__).resolve().parent / "best_known.json"
 MODES = ("shared", "own")
@@ -296,7 +297,11 @@ def main() -> None:
         return
     if not args.no_footprints:
         bench_footprints(args.sizes, args.seeds, args.modes, args.limits)
-    if not args.no_orlib and ORLIB.exists():
+    if not args.no_orlib:
+        if not (ORLIB / "capopt.txt").is_file():
+            sys.exit(
+                f"OR-Library instances not found at {ORLIB} (../shared beside the repository); or --no-orlib"
+            )
         bench_orlib(args.orlib)
 
 

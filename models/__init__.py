@@ -11,6 +11,7 @@ from models.lock import Lock
 from models.organisation import Organisation
 from models.run import Run, RunReview
 from models.run_result import (
+    NationalSweep,
     RunBindingConstraint,
     RunHubShare,
     RunOrganisation,
@@ -33,6 +34,7 @@ __all__ = [
     "Lock",
     "LockKind",
     "Maturity",
+    "NationalSweep",
     "Organisation",
     "OrganisationKind",
     "ReviewDecision",

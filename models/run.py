@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin, UTCDateTime
@@ -46,6 +46,12 @@ class Run(TimestampMixin, Base):
     payback_year: Mapped[int | None] = mapped_column(Integer)
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweep.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(200), default="")
+    # When the run was last handed to a task queue (Celery); None while no broker has it. The reaper
+    # hands queued runs that no broker has (or that one lost) to the queue again.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What happened to the run, in order: handed to the queue, claimed by a worker, re-queued or taken
+    # over after a worker died (a redelivery), finished. Each entry has "event" and "at".
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 class RunReview(TimestampMixin, Base):

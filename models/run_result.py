@@ -107,3 +107,18 @@ class Sweep(TimestampMixin, Base):
     specification: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the sweep is one footprint's part of a national sweep.
+    national_sweep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("national_sweep.id", ondelete="CASCADE"), index=True
+    )
+
+
+class NationalSweep(TimestampMixin, Base):
+    """The same scenarios run over every footprint (or a chosen list): one child sweep per footprint."""
+
+    __tablename__ = "national_sweep"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specification: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -19,6 +19,7 @@ from pathlib import Path
 import highspy
 import pulp
 
+from solver.cbc import cbc_solver
 from solver.problem import SolveOptions, Status
 
 
@@ -114,7 +115,7 @@ def solve_cflp(
     build = time.perf_counter() - started
     started = time.perf_counter()
     if options.solver == "cbc":
-        solver: pulp.LpSolver = pulp.PULP_CBC_CMD(msg=options.msg, timeLimit=options.time_limit, gapRel=1e-9)
+        solver: pulp.LpSolver = cbc_solver(msg=options.msg, timeLimit=options.time_limit, gapRel=1e-9)
     else:
         solver = pulp.HiGHS(
             msg=options.msg,

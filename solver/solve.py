@@ -37,6 +37,7 @@ import pulp
 from solver import lns
 from solver.appraisal import appraise, check_feasible
 from solver.bounds import integral_bound, upper_bound_and_hosts
+from solver.cbc import cbc_solver
 from solver.greedy import greedy_plan
 from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates, relaxed
 from solver.problem import (
@@ -321,7 +322,7 @@ def _run_cbc(
     handle, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
     os.close(handle)
     try:
-        solver = pulp.PULP_CBC_CMD(
+        solver = cbc_solver(
             msg=False,
             timeLimit=time_limit,
             gapRel=options.relative_gap,

@@ -5,10 +5,10 @@ One module per command group; each registers its commands on `cli` (app/cli/base
 
 from __future__ import annotations
 
-from app.cli import data, db, runs, server, tokens
+from app.cli import data, db, runs, server, tokens, workers
 from app.cli.base import cli
 
-__all__ = ["cli", "main", "data", "db", "runs", "server", "tokens"]
+__all__ = ["cli", "main", "data", "db", "runs", "server", "tokens", "workers"]
 
 
 def main() -> None:

@@ -13,22 +13,36 @@ cli.add_typer(demo_cli, name="demo")
 @demo_cli.command("load")
 def demo_load(
     path: str | None = typer.Option(None, help="demo file; default fixtures/demo/footprint.json"),
+    national: bool = typer.Option(
+        False, "--national", help="every STP footprint (44, real acute trusts; illustrative rest and money)"
+    ),
 ) -> None:
     """Load the Greater Manchester demo footprint (illustrative money); loading again changes nothing."""
     from pathlib import Path
 
-    from app.demo.service import DEFAULT_DEMO_PATH, load_demo
+    from app.demo.service import (
+        DEFAULT_DEMO_PATH,
+        DEFAULT_NATIONAL_PATH,
+        DemoLoadSummary,
+        NationalLoadSummary,
+        load_demo,
+        load_national,
+    )
     from app.settings import get_settings
     from models.session import make_engine, session_scope
 
     url = get_settings().database_url
     engine = make_engine(url)
+    summary: DemoLoadSummary | NationalLoadSummary
     try:
         with session_scope(engine) as session:
-            summary = load_demo(session, Path(path) if path else DEFAULT_DEMO_PATH)
+            if national:
+                summary = load_national(session, Path(path) if path else DEFAULT_NATIONAL_PATH)
+            else:
+                summary = load_demo(session, Path(path) if path else DEFAULT_DEMO_PATH)
     finally:
         engine.dispose()
-    typer.echo(f"demo loaded into {_safe(url)}: {summary.describe()}")
+    typer.echo(f"{'national data' if national else 'demo'} loaded into {_safe(url)}: {summary.describe()}")
 
 
 @cli.command("template")

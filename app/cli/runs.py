@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
 import typer
 
 from app.cli.base import cli
+
+if TYPE_CHECKING:
+    from app.runs.schemas import RunRead
 
 
 @cli.command("run")
@@ -66,7 +74,7 @@ def _floats(text: str | None) -> list[float] | None:
 
 @cli.command("sweep")
 def sweep_command(
-    footprint: str = typer.Option(..., "--footprint"),
+    footprint: str | None = typer.Option(None, "--footprint", help="the footprint (or --national)"),
     assumptions: str | None = typer.Option(None, "--assumptions", help="base assumption set name"),
     draws: int | None = typer.Option(None, "--draws", help="Monte-Carlo draws (else a grid)"),
     seed: int = typer.Option(0, "--seed"),
@@ -76,8 +84,13 @@ def sweep_command(
     time_limit: float = typer.Option(30.0, "--time-limit"),
     workers: int = typer.Option(2, "--workers", help="local worker processes with --wait"),
     wait: bool = typer.Option(False, "--wait", help="solve the scenarios here and print the aggregate"),
+    national: bool = typer.Option(False, "--national", help="every footprint; England's totals"),
+    footprints: str | None = typer.Option(None, "--footprints", help="--national: only these, e.g. A,B"),
+    json_out: str | None = typer.Option(None, "--json", help="--national --wait: write the totals here"),
+    workbook_out: str | None = typer.Option(None, "--workbook", help="--national --wait: write a workbook"),
 ) -> None:
-    """Launch a scenario sweep: a grid of variations, or N seeded Monte-Carlo draws."""
+    """Launch a scenario sweep: a grid of variations, or N seeded Monte-Carlo draws (of one footprint,
+    or with --national of every footprint, executed by the local workers or RUN_EXECUTOR=celery's)."""
     import time
     from decimal import Decimal
 
@@ -104,6 +117,23 @@ def sweep_command(
             ),
             options=SweepOptions(time_limit=time_limit),
         )
+    if national:
+        from pathlib import Path
+
+        from app.national_sweeps.cli import national_sweep
+        from app.national_sweeps.schemas import NationalSweepCreate
+
+        scope = footprints.split(",") if footprints else None
+        national_sweep(
+            NationalSweepCreate.model_validate({**request.model_dump(), "footprints": scope}),
+            wait=wait,
+            workers=workers,
+            json_out=Path(json_out) if json_out else None,
+            workbook_out=Path(workbook_out) if workbook_out else None,
+        )
+        return
+    if footprint is None:
+        raise typer.BadParameter("give --footprint CODE, or --national")
     with session_scope() as session:
         sweep, run_ids = service.create_sweep(
             session, footprint, request, created_by=command_line_caller().name
@@ -137,3 +167,212 @@ def sweep_command(
     typer.echo(f"NPV P10 £{result.npv_p10}  P50 £{result.npv_p50}  P90 £{result.npv_p90}")
     for hub in result.hubs[:20]:
         typer.echo(f"  {hub.function:<24} {hub.host:<10} in {hub.share:.0%} of scenarios")
+
+
+# ---- `stpplan runs …`: what a planner does with runs once they exist ------------------------------
+
+runs_cli = typer.Typer(help="List, show, review and compare optimisation runs", no_args_is_help=True)
+cli.add_typer(runs_cli, name="runs")
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    from decimal import ROUND_HALF_UP
+
+    whole = abs(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{'−' if value < 0 and whole else ''}£{whole:,}"
+
+
+def outcome_words(run: RunRead) -> str:
+    """The run's outcome in a sentence a finance director understands.
+
+    Local to the command line until the service gives every run its `outcome_text` (issue 11)."""
+    progress = run.progress
+    gap = None if progress is None or progress.relative_gap is None else progress.relative_gap
+    bound = None if progress is None else progress.best_bound
+    within = (
+        f"; proven within {gap:.1%} of the best possible plan (bound {_money(bound)})"
+        if gap is not None and bound is not None
+        else ""
+    )
+    status = run.status.value
+    if status == "queued":
+        return "Waiting for a worker to start it."
+    if status == "running":
+        if progress is None or progress.incumbent is None:
+            return "Solving: no plan found yet."
+        best = _money(progress.incumbent)
+        return f"Solving for {progress.seconds:.0f} s: best plan so far NPV {best}{within}."
+    if status == "optimal":
+        return f"The best possible plan: NPV {_money(run.npv)}, payback year {run.payback_year or 'none'}."
+    if status == "feasible":
+        return (
+            f"A good plan, not proven the best: NPV {_money(run.npv)}{within}. "
+            "It stopped at its time limit; a longer run may find a better one."
+        )
+    if status == "infeasible":
+        return f"No plan satisfies every rule and lock: {run.error_message or 'no reason recorded'}."
+    if status == "cancelled":
+        return "Cancelled before it finished: it has no results."
+    return f"The run failed: {run.error_message or 'no reason recorded'}."
+
+
+PAST = {"approve": "approved", "reject": "rejected"}
+
+
+def _every(page: Callable[..., Any]) -> list[Any]:
+    """Every item of a paged list (the services page every list, as the API does)."""
+    items: list[Any] = []
+    cursor = None
+    while True:
+        found = page(cursor=cursor)
+        items += found.items
+        if (cursor := found.next_cursor) is None:
+            return items
+
+
+def _run_line(run: RunRead) -> str:
+    label = f"  {run.label}" if run.label else ""
+    review = f"  [{PAST[run.review.value]}]" if run.review else ""
+    return (
+        f"{run.id:>5}  {run.footprint}  {run.status.value:<10} NPV {_money(run.npv):>14}  "
+        f"{run.created_at:%Y-%m-%d %H:%M}  {run.created_by}{review}{label}"
+    )
+
+
+@runs_cli.command("list")
+def runs_list(
+    footprint: list[str] = typer.Option([], "--footprint", help="only this footprint (repeat for several)"),
+    status: str | None = typer.Option(None, "--status", help="queued, running, optimal, feasible, …"),
+) -> None:
+    """Runs, newest first: id, footprint, status, NPV, when, who, review, label."""
+    from app.footprints.service import list_footprints
+    from app.runs import service
+    from models import RunStatus
+    from models.session import session_scope
+
+    try:
+        wanted = None if status is None else RunStatus(status)
+    except ValueError:
+        raise typer.BadParameter(f"status is one of {', '.join(s.value for s in RunStatus)}") from None
+    with session_scope() as session:
+        codes = footprint or [f.code for f in _every(partial(list_footprints, session, limit=500))]
+        runs: list[RunRead] = []
+        for code in codes:
+            runs += _every(partial(service.list_runs, session, code, wanted, limit=500))
+    if not runs:
+        typer.echo("no runs" + (f" with status {status}" if status else ""))
+    for run in sorted(runs, key=lambda r: r.id, reverse=True):
+        typer.echo(_run_line(run))
+
+
+@runs_cli.command("show")
+def runs_show(run_id: int = typer.Argument(..., help="the run's id (stpplan runs list)")) -> None:
+    """One run: status, progress, outcome in words, headline figures and review."""
+    from app.runs import service
+    from models.session import session_scope
+
+    with session_scope() as session:
+        found, code = service.locate_run(session, run_id)
+        run = service.read(session, found, code)
+        reviews = list(service.reviews(session, code, run_id))
+        history = [
+            f"{r.decision.value} by {r.reviewer} ({r.created_at:%Y-%m-%d %H:%M}): {r.comment}"
+            for r in reviews
+        ]
+    typer.echo(f"run {run.id} of {run.footprint}{f' ({run.label})' if run.label else ''}: {run.status.value}")
+    typer.echo(f"  outcome: {outcome_words(run)}")
+    if run.progress is not None and run.status.value in ("queued", "running"):
+        p = run.progress
+        gap = "—" if p.relative_gap is None else f"{p.relative_gap:.1%}"
+        typer.echo(
+            f"  progress: {p.phase} after {p.seconds:.0f} s; best plan {_money(p.incumbent)}, "
+            f"bound {_money(p.best_bound)}, gap {gap}"
+        )
+    typer.echo(f"  NPV {_money(run.npv)}; payback year {run.payback_year or '—'}")
+    typer.echo(
+        f"  assumptions: {run.assumption_set or 'as given with the run'}; launched by {run.created_by} "
+        f"at {run.created_at:%Y-%m-%d %H:%M}"
+    )
+    for line in history or ["not reviewed yet"]:
+        typer.echo(f"  review: {line}")
+
+
+@runs_cli.command("review")
+def runs_review(
+    run_id: int = typer.Argument(..., help="the run's id"),
+    approve: bool = typer.Option(..., "--approve/--reject", help="approve or reject the plan"),
+    comment: str = typer.Option("", "--comment", help="why (kept with the review)"),
+) -> None:
+    """Approve or reject a finished run, with a comment (the review history keeps every one)."""
+    from app.audit.service import record
+    from app.auth.rules import command_line_caller
+    from app.runs import service
+    from app.runs.schemas import ReviewCreate
+    from models import ReviewDecision
+    from models.session import session_scope
+
+    caller = command_line_caller()
+    decision = ReviewDecision.APPROVE if approve else ReviewDecision.REJECT
+    with session_scope() as session:
+        _, code = service.locate_run(session, run_id)
+        review = service.review_run(
+            session,
+            code,
+            run_id,
+            ReviewCreate(decision=decision, comment=comment),
+            reviewer=caller.name,
+            may_review_own=True,  # whoever reaches the database is an admin
+        )
+        record(
+            session,
+            caller,
+            "review_run",
+            footprint_code=code,
+            details={"run_id": run_id, "decision": decision.value},
+        )
+        line = f"run {run_id} {PAST[review.decision.value]} by {review.reviewer}"
+    typer.echo(line)
+
+
+@runs_cli.command("compare")
+def runs_compare(
+    a: int = typer.Argument(..., help="the first run's id"),
+    b: int = typer.Argument(..., help="the second run's id (differences are b − a)"),
+) -> None:
+    """Compare two finished runs of one footprint: NPV, net cash by year, and hubs that differ."""
+    from app.core.errors import Conflict
+    from app.runs import service
+    from models.session import session_scope
+
+    with session_scope() as session:
+        _, code_a = service.locate_run(session, a)
+        _, code_b = service.locate_run(session, b)
+        if code_a != code_b:
+            raise Conflict(
+                f"Run {a} is of footprint {code_a} and run {b} of {code_b}: compare runs of one footprint"
+            )
+        comparison = service.compare(session, code_a, a, b)
+    typer.echo(
+        f"NPV: run {a} {_money(comparison.npv_a)}, run {b} {_money(comparison.npv_b)}, "
+        f"difference {_money(comparison.npv_difference)}"
+    )
+    for y in comparison.years:
+        typer.echo(
+            f"  year {y.year}: net cash {_money(y.net_cash_a)} -> {_money(y.net_cash_b)} "
+            f"({_money(y.difference)})"
+        )
+    if not comparison.functions:
+        typer.echo("  the same hubs, members and years in both")
+    for f in comparison.functions:
+        parts = []
+        if f.hubs_opened:
+            parts.append(f"hubs only in {b}: {', '.join(f.hubs_opened)}")
+        if f.hubs_closed:
+            parts.append(f"hubs only in {a}: {', '.join(f.hubs_closed)}")
+        for m in f.organisations_moved:
+            parts.append(f"{m['organisation']} in {m['host_a'] or 'no hub'} -> {m['host_b'] or 'no hub'}")
+        for m in f.years_changed:
+            parts.append(f"{m['organisation']} moves in year {m['year_a']} -> {m['year_b']}")
+        typer.echo(f"  {f.function}: " + "; ".join(parts))

@@ -419,6 +419,11 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "grid": {"savings_multipliers": [0.8, 1.0, 1.2]},
         "options": {"time_limit": 30},
     },
+    ("post", "/sweeps"): {
+        "footprints": ["E54000007"],
+        "grid": {"savings_multipliers": [0.75, 1.0, 1.25]},
+        "options": {"time_limit": 30},
+    },
     ("post", "/tokens"): {
         "name": "Bolton finance director",
         "role": "finance_director",

@@ -1,4 +1,5 @@
-"""Load the demo footprint (`fixtures/demo/footprint.json`) into the database, idempotently."""
+"""Load the demo footprint (`fixtures/demo/footprint.json`), or every footprint of England
+(`fixtures/demo/national.json`, made by the same generator), into the database, idempotently."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from models import Footprint, Organisation
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_DEMO_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "footprint.json"
+DEFAULT_NATIONAL_PATH = DEFAULT_DEMO_PATH.with_name("national.json")
 
 
 @dataclass
@@ -90,10 +92,41 @@ def load_demo(session: Session, path: Path = DEFAULT_DEMO_PATH) -> DemoLoadSumma
     maturity) are left as a planner may have edited them. Never commits: the caller owns the transaction.
     """
     path = Path(path)
+    return load_document(session, json.loads(path.read_text(encoding="utf-8")), path.name)
+
+
+@dataclass
+class NationalLoadSummary:
+    footprints: list[DemoLoadSummary]
+
+    def describe(self) -> str:
+        def total(field: str) -> int:
+            return sum(int(getattr(s, field)) for s in self.footprints)
+
+        return (
+            f"{len(self.footprints)} footprints ({total('footprint_created')} created); organisations: "
+            f"{total('organisations_created')} created, {total('organisations_updated')} updated, "
+            f"{total('organisations_unchanged')} unchanged; cost lines: {total('cost_lines_inserted')} "
+            f"inserted, {total('cost_lines_updated')} updated, {total('cost_lines_unchanged')} unchanged"
+        )
+
+
+def load_national(session: Session, path: Path = DEFAULT_NATIONAL_PATH) -> NationalLoadSummary:
+    """Every footprint of the national file, each by `load_document`'s rules (loading again changes
+    nothing; all or nothing, as the caller owns the transaction)."""
+    path = Path(path)
     document = json.loads(path.read_text(encoding="utf-8"))
-    footprint_data = _validated(
-        FootprintCreate, document["footprint"], {"file": path.name, "at": "footprint"}
+    return NationalLoadSummary(
+        [
+            load_document(session, part, f"{path.name} footprint {index}")
+            for index, part in enumerate(document["footprints"])
+        ]
     )
+
+
+def load_document(session: Session, document: dict[str, Any], source: str) -> DemoLoadSummary:
+    """One footprint's document (footprint, organisations, cost lines); `source` names it in errors."""
+    footprint_data = _validated(FootprintCreate, document["footprint"], {"file": source, "at": "footprint"})
     footprint = session.scalar(select(Footprint).where(Footprint.code == footprint_data.code))
     summary = DemoLoadSummary(footprint=footprint_data.code, footprint_created=footprint is None)
     if footprint is None:
@@ -101,13 +134,13 @@ def load_demo(session: Session, path: Path = DEFAULT_DEMO_PATH) -> DemoLoadSumma
 
     for index, org in enumerate(document["organisations"]):
         fields = {k: org[k] for k in ("code", "name", "kind", "compatibility_groups")}
-        data = _validated(OrganisationCreate, fields, {"file": path.name, "organisation": index})
+        data = _validated(OrganisationCreate, fields, {"file": source, "organisation": index})
         _upsert_organisation(session, footprint, data, summary)
     session.flush()
 
     lines = []
     for index, line in enumerate(document["cost_lines"]):
-        where = {"file": path.name, "cost_line": index}
+        where = {"file": source, "cost_line": index}
         lines.append(CostLineInput.from_schema(_validated(CostLineCreate, line, where), location=where))
     counts = bulk_upsert(session, footprint, lines)
     summary.cost_lines_inserted = counts.inserted

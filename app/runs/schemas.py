@@ -76,6 +76,11 @@ class RunRead(BaseModel):
         description="the outcome in words: how good the plan is known to be, why the solver stopped, "
         "and for an empty or infeasible result what keeps organisations out (null while it runs)",
     )
+    history: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="what happened to the run, in time order: enqueued, claimed (by which worker, which "
+        "attempt, redelivered or not), re-queued, finished, failed, cancelled",
+    )
     warnings: list[str] = Field(
         default_factory=list,
         description="what to know before trusting the figures, in words (e.g. baselines from different "

@@ -72,6 +72,22 @@ def _changed(session: Session, statement: Update) -> int:
     return int(result.rowcount)
 
 
+def note(run: Run, event: str, at: datetime | None = None, **details: Any) -> None:
+    """Add an event to the run's history (kept in time order: a queue's receipt can be written after the
+    claim it led to). Call it only while holding the run's row (after a conditional update of it)."""
+    entry = {"event": event, "at": (at or utcnow()).isoformat(), **details}
+    history = list(run.history or [])
+    position = len(history)
+    while position and history[position - 1].get("at", "") > entry["at"]:
+        position -= 1
+    history.insert(position, entry)
+    run.history = history
+
+
+def this_worker() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
 def pence(pounds: float) -> int:
     """Round the solver's float pounds to the penny, half away from zero, via the exact decimal."""
     return int((Decimal(repr(pounds)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -128,6 +144,16 @@ def get_run(session: Session, code: str, run_id: int) -> Run:
     return run
 
 
+def locate_run(session: Session, run_id: int) -> tuple[Run, str]:
+    """A run by its id alone, with its footprint's code (the command line names runs by id)."""
+    found = session.execute(
+        select(Run, Footprint.code).join(Footprint, Footprint.id == Run.footprint_id).where(Run.id == run_id)
+    ).first()
+    if found is None:
+        raise NotFound("Run", run_id)
+    return found[0], found[1]
+
+
 def list_runs(
     session: Session,
     code: str,
@@ -181,6 +207,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
         outcome_text=outcome_text(session, run),
+        history=list(run.history or []),
         warnings=baseline_warnings(run.snapshot or {}),
     )
 
@@ -197,16 +224,19 @@ def cancel_run(session: Session, code: str, run_id: int) -> Run:
     session.refresh(run)
     if not changed:
         raise Conflict(f"Run {run_id} has already finished ({run.status.value}); it cannot be cancelled")
+    note(run, "cancelled")
+    session.flush()
     return run
 
 
 # ---- the worker's side ---------------------------------------------------------------------------
 
 
-def claim_run(session: Session, run_id: int) -> Run | None:
-    """Mark a queued run running for this worker; None when it is not queued (cancelled, taken)."""
+def claim_run(session: Session, run_id: int, delivery: dict[str, Any] | None = None) -> Run | None:
+    """Mark a queued run running for this worker; None when it is not queued (cancelled, taken).
+    `delivery`: how a task queue delivered it (e.g. redelivered), kept in the run's history."""
     now = utcnow()
-    worker = {"host": socket.gethostname(), "pid": os.getpid()}
+    worker = this_worker()
     changed = _changed(
         session,
         update(Run)
@@ -221,7 +251,18 @@ def claim_run(session: Session, run_id: int) -> Run | None:
     )
     if not changed:
         return None
-    return session.get(Run, run_id, populate_existing=True)
+    run = session.get(Run, run_id, populate_existing=True)
+    assert run is not None
+    note(
+        run,
+        "claimed",
+        at=now,
+        worker=worker,
+        attempt=run.attempts,
+        **({"delivery": delivery} if delivery else {}),
+    )
+    session.flush()
+    return run
 
 
 def progress_record(progress: Progress) -> dict[str, Any]:
@@ -267,6 +308,7 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
         return False
     run = session.get(Run, run_id, populate_existing=True)
     assert run is not None
+    note(run, "finished", at=now, status=plan.status.value, worker=this_worker())
     stats = asdict(plan.stats) if plan.stats is not None else {}
     run.solver_statistics = {
         **(run.solver_statistics or {}),
@@ -406,26 +448,35 @@ def outcome_text(session: Session, run: Run) -> str | None:
 
 
 def fail_run(session: Session, run_id: int, message: str) -> None:
-    _changed(
+    if _changed(
         session,
         update(Run)
         .where(Run.id == run_id, Run.status == RunStatus.RUNNING)
         .values(status=RunStatus.ERROR, finished_at=utcnow(), error_message=message[:5000])
         .execution_options(synchronize_session=False),
-    )
+    ):
+        run = session.get(Run, run_id, populate_existing=True)
+        assert run is not None
+        note(run, "failed", message=message[:500], worker=this_worker())
+        session.flush()
 
 
 def reap_stale_runs(
-    session: Session, stale_after: timedelta, now: datetime | None = None
+    session: Session,
+    stale_after: timedelta,
+    now: datetime | None = None,
+    run_ids: Sequence[int] | None = None,
 ) -> tuple[list[int], list[int]]:
     """Runs whose worker stopped beating: re-queued if they have an attempt left, else marked error.
-    Returns (re-queued ids, failed ids); the caller hands the re-queued ones to the executor."""
+    Returns (re-queued ids, failed ids); the caller hands the re-queued ones to the executor.
+    `run_ids` limits the pass to those runs (a task queue's redelivery of one run)."""
     now = now or utcnow()
     requeued: list[int] = []
     failed: list[int] = []
-    stale = session.scalars(
-        select(Run).where(Run.status == RunStatus.RUNNING, Run.heartbeat_at < now - stale_after)
-    ).all()
+    query = select(Run).where(Run.status == RunStatus.RUNNING, Run.heartbeat_at < now - stale_after)
+    if run_ids is not None:
+        query = query.where(Run.id.in_(run_ids))
+    stale = session.scalars(query).all()
     for run in stale:
         last = run.heartbeat_at
         if run.attempts < MAX_ATTEMPTS:
@@ -442,18 +493,56 @@ def reap_stale_runs(
             }
             target = failed
         # Only if nothing (a late heartbeat, a cancel) changed it since it was read.
-        changed = session.execute(
+        # (Counted by rows changed: a Result object is always truthy.)
+        changed = _changed(
+            session,
             update(Run)
             .where(Run.id == run.id, Run.status == RunStatus.RUNNING, Run.heartbeat_at == last)
             .values(**values),
         )
         if changed:
             target.append(run.id)
+            session.refresh(run)
+            note(
+                run,
+                "re-queued" if target is requeued else "failed",
+                at=now,
+                reason=f"worker {(run.solver_statistics or {}).get('worker')} stopped responding",
+                last_heartbeat=None if last is None else last.isoformat(),
+            )
+    session.flush()
     return requeued, failed
 
 
 def queued_run_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Run.id).where(Run.status == RunStatus.QUEUED).order_by(Run.id)))
+
+
+def runs_no_queue_holds(session: Session, unsent_after: timedelta, lost_after: timedelta) -> list[int]:
+    """Queued runs a task queue should be given: never handed to one (for longer than `unsent_after`,
+    so a send in flight is not doubled), or handed over longer ago than `lost_after` (the broker lost
+    them, e.g. restarted without persistence). A duplicate costs nothing: claims are conditional."""
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(Run.id)
+            .where(
+                Run.status == RunStatus.QUEUED,
+                ((Run.enqueued_at.is_(None)) & (Run.created_at < now - unsent_after))
+                | (Run.enqueued_at < now - lost_after),
+            )
+            .order_by(Run.id)
+        )
+    )
+
+
+def mark_enqueued(session: Session, run_id: int, at: datetime, queue: str, attempt: int) -> None:
+    """Record that a task queue was given the run at `at` (the receipt may follow the claim)."""
+    if _changed(session, update(Run).where(Run.id == run_id).values(enqueued_at=at)):
+        run = session.get(Run, run_id, populate_existing=True)
+        assert run is not None
+        note(run, "enqueued", at=at, queue=queue, send=attempt)
+        session.flush()
 
 
 # ---- results -------------------------------------------------------------------------------------

@@ -11,12 +11,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.runs import service
 from app.runs.problem_builder import build_problem
+from app.sweeps.service import close_finished
 from models.session import make_engine, session_factory
 from solver import solve
 from solver.problem import Progress, SolveOptions
@@ -67,17 +69,55 @@ def execute_run(
     run_id: int,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     abandon: Callable[[], None] | None = None,
+    take_over_after: timedelta | None = None,
+    max_solve_seconds: float | None = None,
+    delivery: dict[str, Any] | None = None,
 ) -> str | None:
-    """Claim, solve and store one run. Returns the final status, or None if the run was not ours to do."""
+    """Claim, solve and store one run. Returns the final status, or None if the run was not ours to do.
+
+    `take_over_after`: a task queue redelivers a task whose worker died; the run is then still
+    `running` under the dead worker. If its heartbeat is older than this, it is reaped by the same rule
+    as the reaper's (re-queued, or failed after MAX_ATTEMPTS) and claimed here. `max_solve_seconds` caps
+    the solver's time limit (a task queue's visibility timeout is set above it); `delivery` says how the
+    task queue delivered it, for the run's history."""
+    claiming = time.perf_counter()
+    if take_over_after is not None:
+        with factory.begin() as session:
+            service.reap_stale_runs(session, take_over_after, run_ids=[run_id])
     with factory.begin() as session:
-        run = service.claim_run(session, run_id)
+        run = service.claim_run(session, run_id, delivery)
         if run is None:
             return None
-        snapshot, options = run.snapshot, run.options or {}
-        # A sweep's children may start from its central run's plan (SolveOptions.warm_start).
-        warm_start = (
-            service.plan_hubs(session, options["warm_start_run"]) if options.get("warm_start_run") else None
+        snapshot, options, sweep_id = run.snapshot, run.options or {}, run.sweep_id
+    log.info("run %s claimed in %.3fs", run_id, time.perf_counter() - claiming)
+    try:
+        return _solve_and_store(
+            factory, run_id, snapshot, options, heartbeat_seconds, abandon, max_solve_seconds
         )
+    finally:
+        if sweep_id is not None:
+            # After the run's own commit, so the last child to finish sees all the others done.
+            with factory.begin() as session:
+                close_finished(session, [sweep_id])
+
+
+def _solve_and_store(
+    factory: sessionmaker[Session],
+    run_id: int,
+    snapshot: dict[str, Any],
+    options: dict[str, Any],
+    heartbeat_seconds: float,
+    abandon: Callable[[], None] | None,
+    max_solve_seconds: float | None,
+) -> str | None:
+    time_limit = float(options.get("time_limit", 60.0))
+    if max_solve_seconds is not None:
+        time_limit = min(time_limit, max_solve_seconds)
+    # A sweep's children may start from its central run's plan (SolveOptions.warm_start).
+    warm_start = None
+    if options.get("warm_start_run"):
+        with factory() as session:
+            warm_start = service.plan_hubs(session, options["warm_start_run"])
     started = time.perf_counter()
     heartbeat = _Heartbeat(factory, run_id, heartbeat_seconds, abandon or (lambda: None))
     heartbeat.start()
@@ -87,7 +127,7 @@ def execute_run(
             problem,
             SolveOptions(
                 solver=options.get("solver", "highs"),
-                time_limit=options.get("time_limit", 60.0),
+                time_limit=time_limit,
                 relative_gap=options.get("relative_gap", 1e-4),
                 seed=options.get("seed", 0),
                 on_progress=heartbeat.record,
@@ -101,8 +141,16 @@ def execute_run(
         return "error"
     finally:
         heartbeat.stopped.set()
+    storing = time.perf_counter()
     with factory.begin() as session:
-        stored = service.store_outcome(session, run_id, plan, time.perf_counter() - started)
+        stored = service.store_outcome(session, run_id, plan, storing - started)
+    # benchmarks/scale_bench.py reads these figures: the database's share of a run.
+    log.info(
+        "run %s solved in %.3fs, stored and committed in %.3fs",
+        run_id,
+        storing - started,
+        time.perf_counter() - storing,
+    )
     return plan.status.value if stored else None
 
 

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from app.assumption_sets.schemas import AssumptionSetWrite
@@ -28,7 +28,7 @@ from app.footprints.service import get_footprint
 from app.runs import service as runs
 from app.runs.problem_builder import take_snapshot
 from app.sweeps.schemas import ChildResult, HubShare, SweepCreate, SweepRead, SweepSummary
-from models import Run, RunPlanRow, RunStatus, Sweep
+from models import NationalSweep, Run, RunPlanRow, RunStatus, Sweep
 from models.base import utcnow
 
 SIX_PLACES = Decimal("0.000001")
@@ -260,6 +260,32 @@ def read(session: Session, code: str, sweep_id: int) -> SweepRead:
     )
 
 
+def close_finished(session: Session, sweep_ids: Sequence[int] | None = None) -> list[int]:
+    """Stamp `finished_at` on sweeps (the given ones, or every open one) whose children are all done,
+    and on national sweeps whose footprint sweeps all are. Called by whoever finishes a child, after its
+    commit, on either executor: the last to finish sees every other child done. Conditional updates, so
+    two workers finishing together stamp it once. Returns the sweeps closed."""
+    now = utcnow()
+    active_child = exists().where(Run.sweep_id == Sweep.id, Run.status.in_(runs.ACTIVE))
+    query = update(Sweep).where(Sweep.finished_at.is_(None), ~active_child)
+    if sweep_ids is not None:
+        query = query.where(Sweep.id.in_(sweep_ids))
+    closed = list(
+        session.scalars(
+            query.values(finished_at=now).returning(Sweep.id).execution_options(synchronize_session=False)
+        )
+    )
+    if closed:
+        open_part = exists().where(Sweep.national_sweep_id == NationalSweep.id, Sweep.finished_at.is_(None))
+        session.execute(
+            update(NationalSweep)
+            .where(NationalSweep.finished_at.is_(None), ~open_part)
+            .values(finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return closed
+
+
 def list_sweeps(
     session: Session, code: str, limit: int = 100, cursor: str | None = None
 ) -> Page[SweepSummary]:
@@ -331,6 +357,8 @@ def cancel_sweep(session: Session, code: str, sweep_id: int) -> list[int]:
         cancelled = []
     if not cancelled:
         raise Conflict(f"Sweep {sweep_id} has no queued or running scenario left to cancel.")
+    # Every scenario is done now: the sweep (and its national sweep, if the last part) is finished.
+    close_finished(session, [sweep.id])
     return cancelled
 
 

@@ -1,4 +1,4 @@
-"""0005: assumption sets stored before rule 10 had modes keep `own` (their meaning then) and say so;
+"""0006: assumption sets stored before rule 10 had modes keep `own` (their meaning then) and say so;
 new sets default to `shared`."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.databases import fresh_engine
 def test_stored_sets_keep_own_mode_and_say_so(backend: str, tmp_path: Path) -> None:
     with fresh_engine(backend, tmp_path, migrate=False) as engine:
         url = engine.url.render_as_string(hide_password=False)
-        upgrade(url, revision="0004")
+        upgrade(url, revision="0005")
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -43,5 +43,5 @@ def test_stored_sets_keep_own_mode_and_say_so(backend: str, tmp_path: Path) -> N
             ).one()
         assert mode == "own"
         assert note is not None and "own" in note and "shared" in note
-        downgrade(url, revision="0004")
+        downgrade(url, revision="0005")
         upgrade(url)

@@ -8,7 +8,8 @@ import pytest
 
 from solver.problem import Problem
 
-# Copies of /work/shared/data/spec-instances/*.json, so the suite does not depend on files outside the repo.
+# Copies of ../shared/data/spec-instances/*.json (beside the repository), so the suite does not depend
+# on files outside the repo.
 SPEC_INSTANCES_DIR = Path(__file__).parent / "spec_instances"
 
 # Transcribed from that directory's README: optimal NPV (£, found there by enumeration and by two MILP
