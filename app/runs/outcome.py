@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from app.runs.schemas import RunRead
 from solver.explain import why_out
 from solver.problem import Problem
 
@@ -121,3 +122,26 @@ def _why_empty(problem: Problem) -> str:
     if rest > 0:
         text += f" ({rest} more organisations not listed.)"
     return text
+
+
+def in_words(run: RunRead) -> str:
+    """What a person reads about a run, on a page or at the command line: the stored outcome once it has
+    finished (`outcome_text`, the same words as the API and the workbook); while it waits or solves, where
+    it has got to, saying that the figures may still improve."""
+    if run.outcome_text:
+        return run.outcome_text
+    progress = run.progress
+    if run.status.value == "queued":
+        return "Waiting for a worker to start it."
+    if run.status.value == "running":
+        if progress is None or progress.incumbent is None:
+            return "Solving: no plan found yet."
+        best = money(float(progress.incumbent))
+        text = f"Solving for {progress.seconds:.0f} s: best plan so far NPV {best}"
+        if progress.relative_gap is not None and progress.best_bound is not None:
+            text += (
+                f", proven within {percent(progress.relative_gap)} of the best possible plan "
+                f"(bound {money(float(progress.best_bound))})"
+            )
+        return text + ". It may still improve."
+    return f"The run is {run.status.value}."

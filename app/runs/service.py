@@ -20,6 +20,7 @@ from sqlalchemy.sql.dml import Update
 
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
+from app.auth.rules import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
 from app.core.pagination import Page, keyset_page
@@ -45,6 +46,7 @@ from app.runs.schemas import (
 )
 from models import (
     Footprint,
+    Role,
     Run,
     RunBindingConstraint,
     RunHubShare,
@@ -711,15 +713,14 @@ def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
 # ---- review and comparison -----------------------------------------------------------------------
 
 
-def review_run(
-    session: Session,
-    code: str,
-    run_id: int,
-    data: ReviewCreate,
-    reviewer: str,
-    may_review_own: bool = False,
-) -> RunReview:
-    """Record an approval or rejection; `may_review_own` (admins) lets a run's creator review it."""
+def reviews_own_run(created_by: str, caller: Caller) -> bool:
+    """A run's creator may not review it (four eyes on every plan), unless the caller is an admin."""
+    return created_by == caller.name and caller.role is not Role.ADMIN
+
+
+def review_run(session: Session, code: str, run_id: int, data: ReviewCreate, caller: Caller) -> RunReview:
+    """Record an approval or rejection by the caller (refused to the run's creator: `reviews_own_run`)."""
+    reviewer = caller.name
     run = get_run(session, code, run_id)
     if run.status not in REVIEWABLE:
         raise Conflict(
@@ -727,7 +728,7 @@ def review_run(
             "can be reviewed",
             run_status=run.status.value,
         )
-    if run.created_by == reviewer and not may_review_own:
+    if reviews_own_run(run.created_by, caller):
         raise Conflict(
             f"Run {run_id} was launched by {reviewer}, who cannot also review it: ask another planner "
             "of the footprint (or an admin) to approve or reject it"
