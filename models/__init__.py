@@ -13,6 +13,7 @@ from models.run import Run, RunReview
 from models.run_result import (
     NationalSweep,
     RunBindingConstraint,
+    RunHubShare,
     RunOrganisation,
     RunPlanRow,
     RunYear,
@@ -42,6 +43,7 @@ __all__ = [
     "Run",
     "RunReview",
     "RunBindingConstraint",
+    "RunHubShare",
     "RunOrganisation",
     "RunPlanRow",
     "RunYear",

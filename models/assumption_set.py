@@ -29,6 +29,11 @@ class AssumptionSet(TimestampMixin, Base):
     optimism_bias_cost_uplift: Mapped[Decimal] = mapped_column(Numeric(6, 5), default=Decimal("0"))
     optimism_bias_savings_haircut: Mapped[Decimal] = mapped_column(Numeric(6, 5), default=Decimal("0"))
     board_acceptability: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rule 10's mode when it is on: "shared" (a cost-sharing agreement per hub, the default) or "own".
+    board_mode: Mapped[str] = mapped_column(String(10), default="shared")
+    # Why the set has its mode when nobody chose it: sets stored before modes existed kept `own` (their
+    # meaning then). Cleared when the set is next written.
+    board_mode_note: Mapped[str | None] = mapped_column(String(300), default=None)
     board_tolerance_pence: Mapped[int] = mapped_column(Integer, default=0)
     function_assumptions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     yearly_limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

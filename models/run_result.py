@@ -56,6 +56,32 @@ class RunOrganisation(Base):
     organisation: Mapped[str] = mapped_column(String(16))
     attributed_npv_pence: Mapped[int] = mapped_column(BigInteger)
     binds_board: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Rule 10 in shared mode (null otherwise): its agreed share of its hubs' NPVs and the recharge that
+    # brings it there (share - attributed, positive = received), summed over its hubs.
+    share_pence: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    recharge_pence: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class RunHubShare(Base):
+    """One organisation's place in one hub's cost-sharing agreement (rule 10, shared mode); a hub's
+    shares sum to its NPV and its recharges to zero, to the penny."""
+
+    __tablename__ = "run_hub_share"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    function_key: Mapped[str] = mapped_column(String(50))
+    host: Mapped[str] = mapped_column(String(16))
+    hub_npv_pence: Mapped[int] = mapped_column(BigInteger)
+    hub_binds_board: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(10))  # host | member
+    first_year: Mapped[int] = mapped_column(Integer)
+    attributed_npv_pence: Mapped[int] = mapped_column(BigInteger)
+    share_pence: Mapped[int] = mapped_column(BigInteger)
+    recharge_pence: Mapped[int] = mapped_column(BigInteger)
+    annual_share_pence: Mapped[int] = mapped_column(BigInteger)
+    annual_recharge_pence: Mapped[int] = mapped_column(BigInteger)
 
 
 class RunBindingConstraint(Base):

@@ -26,9 +26,7 @@ from solver.problem import (
     Tier,
     YearFigures,
 )
-
-# An organisation "binds" on the board rule when its attributed NPV is this close to -theta.
-BOARD_BINDING_TOLERANCE = 0.01
+from solver.sharing import BOARD_BINDING_TOLERANCE, hub_agreements
 
 # Limits (budget, WTE, capacity, board) are compared with this slack: the quantities are sums of
 # floats, and a plan that meets a limit exactly must not be reported as breaking it because of the
@@ -36,7 +34,8 @@ BOARD_BINDING_TOLERANCE = 0.01
 LIMIT_TOLERANCE = 1e-6
 
 # Rule families whose check for function f depends only on the hubs of f. The others (per-year
-# budget, pace and workforce limits, board acceptability) add up over functions. The enumerator
+# budget, pace and workforce limits, board acceptability in own mode) add up over functions; in shared
+# mode board acceptability judges each hub alone, and its violations name their function. The enumerator
 # relies on this split to filter each function's assignments before taking the cross product.
 COUPLING_FAMILIES = frozenset({"budget", "pace", "workforce", "board"})
 
@@ -153,9 +152,13 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
     discount = {t: (1.0 + problem.discount_rate) ** -t for t in years}
     attributed = {o: 0.0 for o in problem.organisations}
     in_a_hub: set[str] = set()
+    # (function, host) -> organisation -> its attributed NPV from that hub alone (shared mode's basis)
+    by_hub: dict[tuple[str, str], dict[str, float]] = {}
 
-    def credit(org: str, amount: float, year: int) -> None:
+    def credit(hub: Hub, org: str, amount: float, year: int) -> None:
         attributed[org] = attributed.get(org, 0.0) + amount * discount[year]
+        part = by_hub.setdefault((hub.function, hub.host), {})
+        part[org] = part.get(org, 0.0) + amount * discount[year]
 
     rows = []
     cumulative = 0.0
@@ -180,6 +183,7 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
             in_a_hub.add(hub.host)
             scale_bonus = figures.savings - r_min * figures.volume
             credit(
+                hub,
                 hub.host,
                 r_min * problem.c(hub.host, f) + scale_bonus - assumptions.fixed_cost - hub_setup,
                 t,
@@ -196,7 +200,7 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
                     transition += move_transition
                     integration += move_integration
                     member_share -= move_transition + move_integration
-                credit(move.organisation, member_share, t)
+                credit(hub, move.organisation, member_share, t)
 
         net_cash = savings - running - setup - transition - integration
         cumulative += net_cash
@@ -233,15 +237,22 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
             ),
             None,
         )
+    agreements = hub_agreements(problem, hubs, by_hub) if problem.board_shared else []
+    shares: dict[str, float] = {}
+    recharges: dict[str, float] = {}
+    for agreement in agreements:
+        for p in agreement.participants:
+            shares[p.organisation] = shares.get(p.organisation, 0.0) + p.share
+            recharges[p.organisation] = recharges.get(p.organisation, 0.0) + p.recharge
     organisations = [
         OrganisationFigures(
             organisation=o,
             attributed_npv=value,
             binds_board=(
-                problem.board_acceptability
-                and o in in_a_hub
-                and abs(value + problem.theta) <= BOARD_BINDING_TOLERANCE
+                problem.board_own and o in in_a_hub and abs(value + problem.theta) <= BOARD_BINDING_TOLERANCE
             ),
+            share=shares.get(o, 0.0) if problem.board_shared else None,
+            recharge=recharges.get(o, 0.0) if problem.board_shared else None,
         )
         for o, value in attributed.items()
     ]
@@ -250,6 +261,7 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
         organisations=organisations,
         npv=npv,
         payback_year=payback,
+        agreements=agreements,
     )
 
 
@@ -434,8 +446,18 @@ def violations(problem: Problem, hubs: Sequence[Hub]) -> list[Violation]:
                         f"year {lock.year} for {anyone}",
                     )
 
-    # Rule 10.
-    if problem.board_acceptability:
+    # Rule 10. Shared mode judges each hub (a rule local to its function), own mode each organisation
+    # over all functions.
+    for agreement in appraisal.agreements:
+        if agreement.npv < -problem.theta - LIMIT_TOLERANCE:
+            broken(
+                "board",
+                agreement.function,
+                f"hub of {agreement.host} for {agreement.function}: NPV £{agreement.npv:,.2f} is below "
+                f"-£{problem.theta:,.2f}, so its cost-sharing agreement leaves every organisation in it "
+                f"worse off (rule 10, shared)",
+            )
+    if problem.board_own:
         for org in appraisal.organisations:
             if org.attributed_npv < -problem.theta - LIMIT_TOLERANCE:
                 broken(

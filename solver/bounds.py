@@ -242,7 +242,8 @@ def build_relaxation(
     tail = [0.0] * (years + 2)
     for t in range(years, 0, -1):
         tail[t] = tail[t + 1] + df[t]
-    board = problem.board_acceptability
+    # Own mode's rows only: shared mode's hub rows are dropped, which keeps the bound valid (a relaxation).
+    board = problem.board_own
     lp = _Lp()
     spend: dict[int, list[tuple[int, float]]] = defaultdict(list)
     moves: dict[int, list[tuple[int, float]]] = defaultdict(list)

@@ -8,7 +8,8 @@ The only pruning is exact: a function's choices are first filtered by the rules 
 function alone (rules 1-4, 8, the zero-cost rule, and the locks on that function), since a plan
 breaking one of them is infeasible whatever the other functions do; the cross product of what is
 left is then checked in full, which adds the rules that couple functions (per-year budget, pace and
-workforce limits, board acceptability). Choices naming a host that is itself a member are dropped
+workforce limits, and board acceptability in `own` mode; in `shared` mode it judges each hub alone,
+so it is one of the local rules). Choices naming a host that is itself a member are dropped
 before any check, as they break rule 1 by construction.
 """
 
@@ -64,10 +65,12 @@ def feasible_function_assignments(problem: Problem, function: str) -> list[dict[
         if any(host in assignment for host, _ in assignment.values()):
             continue
         hubs = hubs_from_assignment(problem, {function: assignment})
+        # Shared mode's board rule judges each hub alone, so it is local to its function too.
         local = [
             v
             for v in violations(problem, hubs)
-            if v.family not in COUPLING_FAMILIES and v.function == function
+            if (v.family not in COUPLING_FAMILIES or (v.family == "board" and problem.board_shared))
+            and v.function == function
         ]
         if not local:
             kept.append(assignment)

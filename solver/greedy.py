@@ -11,7 +11,7 @@
    feasible year.
 3. Locks that force a move (`must_host`, `must_join`) are served first with the cheapest hub that
    satisfies them.
-4. With board acceptability on, a member's own share of a move is usually negative (10 % a year
+4. With board acceptability on in `own` mode, a member's own share of a move is usually negative (10 % a year
    against a 50 % one-off transition), so recipe 1 finds little. The analyst then forms a "club" of the
    biggest organisations that host one function each and join each other's hubs (see `_club_plan`),
    trying clubs of 2 to 8 and keeping the best.
@@ -145,7 +145,7 @@ def greedy_plan(problem: Problem) -> list[Hub] | None:
         return None
     best = _by_size_plan(problem, forced)
     best_npv = appraise(problem, best).npv
-    if problem.board_acceptability:
+    if problem.board_own:
         for size in range(2, min(len(problem.organisations), 8) + 1):
             club = _club_plan(problem, forced, size)
             if club is not None and not check_feasible(problem, club):
@@ -224,7 +224,12 @@ def _drop_one_move(problem: Problem, hubs: list[Hub], family: str) -> list[Hub] 
     candidates = [m for hub in hubs for m in hub.members if (m.organisation, m.function) not in forced]
     if not candidates:
         return None
-    if family == "board":
+    if family == "board" and problem.board_shared:
+        # Shared mode judges hubs: the worst hub loses its costliest member.
+        worst_hub = min(appraise(problem, hubs).agreements, key=lambda a: a.npv)
+        mine = [m for m in candidates if (m.host, m.function) == (worst_hub.host, worst_hub.function)]
+        victim = max(mine or candidates, key=lambda m: problem.c(m.organisation, m.function))
+    elif family == "board":
         attributed = {o.organisation: o.attributed_npv for o in appraise(problem, hubs).organisations}
         worst = min(attributed, key=lambda o: attributed[o])
         mine = [m for m in candidates if m.organisation == worst]

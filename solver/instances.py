@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-from solver.problem import FunctionAssumptions, Lock, LockKind, Problem, Tier
+from solver.problem import BoardMode, FunctionAssumptions, Lock, LockKind, Problem, Tier
 
 FUNCTION_NAMES = (
     "finance",
@@ -51,6 +51,7 @@ def generate_footprint(
     pace: int | None = None,
     workforce: float | None = None,
     board_acceptability: bool = True,
+    board_mode: BoardMode = BoardMode.SHARED,
     integration_costs: int | None = None,
     it_groups: bool = True,
     discount_rate: float = 0.035,
@@ -105,6 +106,7 @@ def generate_footprint(
         workforce=[workforce] * years,
         groups=groups,
         board_acceptability=board_acceptability,
+        board_mode=board_mode,
     )
 
 
@@ -189,4 +191,6 @@ def generate_tiny(seed: int) -> Problem:
         locks=locks,
         board_acceptability=rng.random() < 0.6,
         theta=rng.choice([0.0, 0.0, 50_000.0]),
+        # Drawn last, so every other figure of a seed is what it was before modes existed.
+        board_mode=rng.choice([BoardMode.OWN, BoardMode.SHARED]),
     )

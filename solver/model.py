@@ -401,8 +401,9 @@ def build_model(
 ) -> ConsolidationModel:
     """Build the MILP for `functions` (default all).
 
-    `board=False` drops board acceptability (a relaxation used by the per-function decomposition; to
-    drop a whole constraint family, build from `relaxed(problem, family)`). `function_bounds` adds the
+    `board=False` drops own mode's board acceptability rows, which couple the functions (a relaxation
+    used by the per-function decomposition; shared mode's rows judge one hub each and stay; to drop a
+    whole constraint family, build from `relaxed(problem, family)`). `function_bounds` adds the
     valid inequality "function f's discounted net cash <= bound" (bounds proven by solving f
     alone under the same per-year limits). `hosts_only` restricts the hosts per function (a heuristic
     for warm starts: its optimum is a feasible plan, not a bound). `strengthen=False` gives the plain
@@ -451,7 +452,7 @@ def build_model(
             allowed = hosts_only.get(f, set())
             cand.members_of = {h: ms for h, ms in cand.members_of.items() if h in allowed}
             cand.refresh(problem)
-    if strengthen and board and problem.board_acceptability and len(functions) == len(problem.functions):
+    if strengthen and board and problem.board_own and len(functions) == len(problem.functions):
         reduce_for_board(problem, candidates)
     for fi, f in enumerate(functions):
         cand = candidates[f]
@@ -468,6 +469,7 @@ def build_model(
             if not open_years:
                 continue
             first_open = open_years[0]
+            hub_value: list[tuple[pulp.LpVariable, float]] = []  # this hub's discounted net cash
             for tau in open_years:
                 var = prob.add_variable(f"u_{fi}_{hi}_{tau}", cat=pulp.LpBinary)
                 opens[(f, h, tau)] = var
@@ -475,6 +477,7 @@ def build_model(
                 # running cost every open year, set-up in the opening year
                 cost = a.fixed_cost * tail[tau] + a.setup_cost * df[tau]
                 value.append((var, -cost))
+                hub_value.append((var, -cost))
                 attributed[h].append((var, -cost))
                 # the host is credited r_min on its own cost every year it is in the hub
                 attributed[h].append((var, r_min * c_h * tail[tau]))
@@ -491,6 +494,7 @@ def build_model(
                     role[o].append((var, 1.0))
                     arrivals[tau].append((var, 1.0))
                     value.append((var, -one_off * df[tau]))
+                    hub_value.append((var, -one_off * df[tau]))
                     attributed[o].append((var, r_min * c_o * tail[tau] - one_off * df[tau]))
                     spend[tau].append((var, one_off))
                     moves[tau].append((var, 1.0))
@@ -520,6 +524,7 @@ def build_model(
                         add([(v, 1.0), (y, -low)], GE, 0.0)
                     add([(v, 1.0), (y, -high)], LE, 0.0)
                     value.append((v, rate * df[t]))
+                    hub_value.append((v, rate * df[t]))
                     attributed[h].append((v, (rate - r_min) * df[t]))
                     wte_saved[t].append((y, rate * problem.w(h, f)))
                 add([*((y, 1.0) for y in tier_vars), *open_t], EQ, 0.0)
@@ -533,6 +538,10 @@ def build_model(
                     shares = [(share[(f, o, h, k, t)], 1.0) for k, *_ in tiers_h]
                     member = [(join[(f, o, h, tau)], -1.0) for tau in cand.join_years[(o, h)] if tau <= t]
                     add([*shares, *member], EQ, 0.0)
+            if problem.board_shared:
+                # Rule 10, shared mode: the hub's NPV >= -theta (a closed hub's is 0). Local to f, so it
+                # stays in every model of f, the functions-alone ones included.
+                add(hub_value, GE, -problem.theta)
         # each organisation has at most one role for f: host of one hub, or member of one hub
         for pairs in role.values():
             add(pairs, LE, 1.0)
@@ -566,7 +575,7 @@ def build_model(
         if workforce is not None and wte_saved[t]:
             released = [*wte_saved[t], *((v, -c) for v, c in wte_saved.get(t - 1, []))]
             add(released, LE, workforce)
-    if board and problem.board_acceptability:
+    if board and problem.board_own:
         for org in problem.organisations:
             if attributed.get(org):
                 add_summed(attributed[org], GE, -problem.theta)

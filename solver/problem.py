@@ -27,6 +27,18 @@ class LockKind(StrEnum):
     NOT_BEFORE_YEAR = "not_before_year"
 
 
+class BoardMode(StrEnum):
+    """How rule 10 (board acceptability) judges a plan, when it is on (SPEC.md section 3).
+
+    `shared`: every hub runs under a cost-sharing agreement (each organisation in it ends with a share
+    of the hub's NPV in proportion to its discounted cost-years), so the rule is "every hub's NPV >=
+    -theta". `own`: no money moves between organisations, so every organisation's attributed NPV must
+    be >= -theta on its own."""
+
+    SHARED = "shared"
+    OWN = "own"
+
+
 class Status(StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
@@ -80,10 +92,22 @@ class Problem:
     workforce: list[float | None] = field(default_factory=list)  # WTE released per year
     groups: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> function -> group
     locks: list[Lock] = field(default_factory=list)
-    board_acceptability: bool = True
-    theta: float = 0.0  # every organisation's attributed NPV >= -theta
+    board_acceptability: bool = True  # rule 10 on or off
+    board_mode: BoardMode = BoardMode.SHARED  # how rule 10 judges a plan when it is on
+    theta: float = 0.0  # shared: every hub's NPV >= -theta; own: every organisation's attributed NPV
+
+    @property
+    def board_own(self) -> bool:
+        """Rule 10 on in `own` mode: one row per organisation, coupling the functions."""
+        return self.board_acceptability and self.board_mode is BoardMode.OWN
+
+    @property
+    def board_shared(self) -> bool:
+        """Rule 10 on in `shared` mode: one row per hub, local to its function."""
+        return self.board_acceptability and self.board_mode is BoardMode.SHARED
 
     def __post_init__(self) -> None:
+        self.board_mode = BoardMode(self.board_mode)
         for name in ("budget", "pace", "workforce"):
             values = getattr(self, name)
             if not values:
@@ -142,6 +166,8 @@ class Problem:
             groups={o: dict(fs) for o, fs in data.get("groups", {}).items()},
             locks=locks,
             board_acceptability=bool(data.get("board", True)),
+            # The spec instances were written before `shared` mode: absent means `own`.
+            board_mode=BoardMode(data.get("board_mode", "own")),
             theta=float(data.get("theta", 0.0)),
         )
 
@@ -220,7 +246,46 @@ class YearFigures:
 class OrganisationFigures:
     organisation: str
     attributed_npv: float
-    binds_board: bool = False
+    binds_board: bool = False  # own mode: its attributed NPV is within £0.01 of -theta
+    # shared mode (None otherwise): the sum over its hubs of its agreed share of each hub's NPV, and of
+    # the recharge that brings it there (share - attributed NPV, positive = received).
+    share: float | None = None
+    recharge: float | None = None
+
+
+@dataclass
+class HubParticipant:
+    """One organisation's place in one hub's cost-sharing agreement (shared mode)."""
+
+    organisation: str
+    role: str  # host | member
+    first_year: int  # the year it is first in the hub (the hub's opening year for the host)
+    cost_years: float  # sum over its years in the hub of (1+d)^-t x its own cost: its weight
+    attributed_npv: float  # its own position in this hub before any recharge (rule 10 attribution)
+    share: float  # hub NPV x cost_years / the hub's total cost_years
+    recharge: float  # share - attributed_npv; positive = received from the hub
+    annuity_factor: float  # sum of (1+d)^-t over its years in the hub
+
+    @property
+    def annual_recharge(self) -> float:
+        """The equal amount each year it is in the hub with the same present value as `recharge`."""
+        return self.recharge / self.annuity_factor if self.annuity_factor else 0.0
+
+    @property
+    def annual_share(self) -> float:
+        return self.share / self.annuity_factor if self.annuity_factor else 0.0
+
+
+@dataclass
+class HubAgreement:
+    """A hub's NPV shared among the organisations in it (shared mode); the shares sum to `npv` and
+    the recharges to zero."""
+
+    host: str
+    function: str
+    npv: float
+    binds_board: bool  # npv within £0.01 of -theta
+    participants: list[HubParticipant]
 
 
 @dataclass
@@ -252,6 +317,8 @@ class Appraisal:
     organisations: list[OrganisationFigures]
     npv: float
     payback_year: int | None
+    # Every hub's agreement in shared mode (empty in own mode or with rule 10 off).
+    agreements: list[HubAgreement] = field(default_factory=list)
 
 
 @dataclass

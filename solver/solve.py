@@ -689,6 +689,9 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
         lp_started = time.perf_counter()
         favoured, lp_bound = _lp_relaxation(model, deadline)
         stats.solve_seconds += time.perf_counter() - lp_started
+    if lp_bound == -math.inf:
+        notes.append("the joint model's LP relaxation is infeasible")
+        return _infeasible(problem, options, stats, deadline, notes, incumbent)
     report("relaxation", incumbent_npv, lp_bound)
     joint = model is not None and lp_bound is not None
 
@@ -943,8 +946,8 @@ def _lp_relaxation(
     model: ConsolidationModel, deadline: _Deadline
 ) -> tuple[dict[str, set[str]], float | None]:
     """The LP relaxation of the joint model: the hosts whose hub is at least a quarter open, and its
-    optimum (a valid bound on every plan's NPV), or ({}, None) if the deadline stopped it first (which
-    then stops the whole sequence)."""
+    optimum (a valid bound on every plan's NPV), ({}, -inf) when it is infeasible (then so is the
+    problem), or ({}, None) if the deadline stopped it first (which then stops the whole sequence)."""
     binaries = model.binaries
     categories = [var.cat for var in binaries]  # PuLP stores a binary as an integer in [0, 1]
     for var in binaries:
@@ -963,6 +966,10 @@ def _lp_relaxation(
         status = highs.getModelStatus()
         if status == highspy.HighsModelStatus.kModelEmpty:
             return favoured, 0.0  # nothing can move: doing nothing (NPV 0) is all there is
+        if status == highspy.HighsModelStatus.kInfeasible:
+            # No fractional plan meets every rule, so no plan does: a proof of infeasibility, not a
+            # relaxation that "did not finish".
+            return favoured, -math.inf
         if status != highspy.HighsModelStatus.kOptimal:
             deadline.stopped = deadline.stopped or status in (
                 highspy.HighsModelStatus.kTimeLimit,
@@ -986,9 +993,8 @@ def _lp_relaxation(
 def _board_couples(problem: Problem) -> bool:
     """Board acceptability judges each organisation over all its functions (`own` mode): the functions
     alone are then a poor relaxation, and a plan grows mostly when one more organisation hosts. In
-    `shared` mode each hub is judged alone, like rule 10 off. (`board_own` is the mode-aware property;
-    a Problem without modes has only `own`.)"""
-    return bool(getattr(problem, "board_own", problem.board_acceptability))
+    `shared` mode each hub is judged alone, like rule 10 off."""
+    return problem.board_own
 
 
 def _function_search(
@@ -1160,8 +1166,8 @@ def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstr
     A year's budget binds when what is left of it is less than the cheapest move still open that year
     (or nothing is left); pace binds when the year's moves equal the limit; workforce binds when the
     WTE released is within 1 % of the limit; a hub's capacity binds when no organisation not yet in
-    it that could join it would fit; an organisation binds on board acceptability when its attributed
-    NPV is within a penny of -theta (as `appraise` marks it).
+    it that could join it would fit; an organisation (own mode) or a hub (shared mode) binds on board
+    acceptability when its attributed NPV or its NPV is within a penny of -theta (as `appraise` marks it).
     """
     found: list[BindingConstraint] = []
     appraisal = appraise(problem, hubs)
@@ -1207,7 +1213,17 @@ def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstr
                     detail=f"volume £{volume:,.0f} of capacity £{cand.capacity[h]:,.0f}",
                 )
             )
-    if problem.board_acceptability:
+    for agreement in appraisal.agreements:
+        if agreement.binds_board:
+            found.append(
+                BindingConstraint(
+                    "board",
+                    organisation=agreement.host,
+                    function=agreement.function,
+                    detail=f"hub NPV £{agreement.npv:,.2f} (shared agreement)",
+                )
+            )
+    if problem.board_own:
         for org in appraisal.organisations:
             if org.binds_board:
                 found.append(

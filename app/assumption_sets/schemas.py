@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
@@ -76,9 +76,17 @@ class AssumptionSetWrite(BaseModel):
     optimism_bias_savings_haircut: Rate = Field(
         default=Decimal("0"), description="taken off every saving rate (0.25 = rates × 0.75)"
     )
-    board_acceptability: bool = True
+    board_acceptability: bool = Field(default=True, description="rule 10 on or off")
+    board_mode: Literal["shared", "own"] = Field(
+        default="shared",
+        description=(
+            "rule 10's mode when on: 'shared' (every hub's NPV ≥ −θ, shared among its organisations by a "
+            "cost-sharing agreement with recharges) or 'own' (every organisation's own attributed NPV ≥ −θ, "
+            "no money moves between organisations); docs/planners/board-acceptability.md"
+        ),
+    )
     board_tolerance: Pounds = Field(
-        default=Decimal("0"), description="θ: attributed NPV ≥ −θ for every board"
+        default=Decimal("0"), description="θ: every hub's NPV (shared) or attributed NPV (own) ≥ −θ"
     )
     functions: dict[str, FunctionAssumptionsSchema] = Field(default_factory=dict)
     budget: list[Pounds | None] | None = Field(
@@ -109,5 +117,9 @@ class AssumptionSetRead(AssumptionSetWrite):
     footprint: str
     name: str
     functions_defaulted: list[str] = Field(description="functions that take the documented defaults")
+    board_mode_note: str | None = Field(
+        default=None,
+        description="why the set has its board mode when nobody chose it (older sets kept 'own')",
+    )
     created_at: datetime
     updated_at: datetime

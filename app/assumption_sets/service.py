@@ -51,6 +51,8 @@ def _apply(assumption_set: AssumptionSet, data: AssumptionSetWrite) -> None:
     assumption_set.optimism_bias_cost_uplift = data.optimism_bias_cost_uplift
     assumption_set.optimism_bias_savings_haircut = data.optimism_bias_savings_haircut
     assumption_set.board_acceptability = data.board_acceptability
+    assumption_set.board_mode = data.board_mode
+    assumption_set.board_mode_note = None  # written now, so the mode is the writer's
     assumption_set.board_tolerance_pence = to_pence(data.board_tolerance)
     assumption_set.function_assumptions = {
         key: _stored_function(f) for key, f in sorted(data.functions.items())
@@ -121,6 +123,7 @@ def to_write(assumption_set: AssumptionSet) -> AssumptionSetWrite:
             "optimism_bias_cost_uplift": assumption_set.optimism_bias_cost_uplift,
             "optimism_bias_savings_haircut": assumption_set.optimism_bias_savings_haircut,
             "board_acceptability": assumption_set.board_acceptability,
+            "board_mode": assumption_set.board_mode,
             "board_tolerance": to_pounds(assumption_set.board_tolerance_pence),
             "functions": {
                 key: {
@@ -147,6 +150,7 @@ def read(assumption_set: AssumptionSet, footprint_code: str) -> AssumptionSetRea
             "id": assumption_set.id,
             "footprint": footprint_code,
             "name": assumption_set.name,
+            "board_mode_note": assumption_set.board_mode_note,
             "functions_defaulted": sorted(
                 key for key in (k for k, _, _ in _catalogue()) if key not in write.functions
             ),
@@ -192,6 +196,7 @@ def resolve(
         "optimism_bias_cost_uplift": str(data.optimism_bias_cost_uplift),
         "optimism_bias_savings_haircut": str(data.optimism_bias_savings_haircut),
         "board_acceptability": data.board_acceptability,
+        "board_mode": data.board_mode,
         "board_tolerance": str(data.board_tolerance),
         "functions": per_function,
         "budget": [None if v is None else str(v) for v in data.budget] if data.budget else [None] * years,

@@ -96,17 +96,16 @@ def sweep_command(
 
     from app.auth.rules import command_line_caller
     from app.runs.executor import LocalProcessExecutor
-    from app.runs.schemas import RunOptions
     from app.settings import get_settings
     from app.sweeps import service
-    from app.sweeps.schemas import Grid, MonteCarlo, SweepCreate
+    from app.sweeps.schemas import Grid, MonteCarlo, SweepCreate, SweepOptions
     from models.session import session_scope
 
     if draws is not None:
         request = SweepCreate(
             assumption_set=assumptions,
             monte_carlo=MonteCarlo(draws=draws, seed=seed),
-            options=RunOptions(time_limit=time_limit),
+            options=SweepOptions(time_limit=time_limit),
         )
     else:
         request = SweepCreate(
@@ -116,7 +115,7 @@ def sweep_command(
                 transition_multipliers=_floats(transition) or [1.0],
                 discount_rates=[Decimal(d) for d in discount.split(",")] if discount else None,
             ),
-            options=RunOptions(time_limit=time_limit),
+            options=SweepOptions(time_limit=time_limit),
         )
     if national:
         from pathlib import Path
@@ -185,40 +184,6 @@ def _money(value: Decimal | None) -> str:
     return f"{'−' if value < 0 and whole else ''}£{whole:,}"
 
 
-def outcome_words(run: RunRead) -> str:
-    """The run's outcome in a sentence a finance director understands.
-
-    Local to the command line until the service gives every run its `outcome_text` (issue 11)."""
-    progress = run.progress
-    gap = None if progress is None or progress.relative_gap is None else progress.relative_gap
-    bound = None if progress is None else progress.best_bound
-    within = (
-        f"; proven within {gap:.1%} of the best possible plan (bound {_money(bound)})"
-        if gap is not None and bound is not None
-        else ""
-    )
-    status = run.status.value
-    if status == "queued":
-        return "Waiting for a worker to start it."
-    if status == "running":
-        if progress is None or progress.incumbent is None:
-            return "Solving: no plan found yet."
-        best = _money(progress.incumbent)
-        return f"Solving for {progress.seconds:.0f} s: best plan so far NPV {best}{within}."
-    if status == "optimal":
-        return f"The best possible plan: NPV {_money(run.npv)}, payback year {run.payback_year or 'none'}."
-    if status == "feasible":
-        return (
-            f"A good plan, not proven the best: NPV {_money(run.npv)}{within}. "
-            "It stopped at its time limit; a longer run may find a better one."
-        )
-    if status == "infeasible":
-        return f"No plan satisfies every rule and lock: {run.error_message or 'no reason recorded'}."
-    if status == "cancelled":
-        return "Cancelled before it finished: it has no results."
-    return f"The run failed: {run.error_message or 'no reason recorded'}."
-
-
 PAST = {"approve": "approved", "reject": "rejected"}
 
 
@@ -272,6 +237,7 @@ def runs_list(
 def runs_show(run_id: int = typer.Argument(..., help="the run's id (stpplan runs list)")) -> None:
     """One run: status, progress, outcome in words, headline figures and review."""
     from app.runs import service
+    from app.runs.outcome import in_words
     from models.session import session_scope
 
     with session_scope() as session:
@@ -283,7 +249,7 @@ def runs_show(run_id: int = typer.Argument(..., help="the run's id (stpplan runs
             for r in reviews
         ]
     typer.echo(f"run {run.id} of {run.footprint}{f' ({run.label})' if run.label else ''}: {run.status.value}")
-    typer.echo(f"  outcome: {outcome_words(run)}")
+    typer.echo(f"  outcome: {in_words(run)}")
     if run.progress is not None and run.status.value in ("queued", "running"):
         p = run.progress
         gap = "—" if p.relative_gap is None else f"{p.relative_gap:.1%}"
@@ -323,8 +289,7 @@ def runs_review(
             code,
             run_id,
             ReviewCreate(decision=decision, comment=comment),
-            reviewer=caller.name,
-            may_review_own=True,  # whoever reaches the database is an admin
+            caller,  # whoever reaches the database is an admin, so may review a run they launched
         )
         record(
             session,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import resolve
 from models import CostLine, Footprint, Lock, Organisation
-from solver.problem import FunctionAssumptions, LockKind, Problem, Tier
+from solver.problem import BoardMode, FunctionAssumptions, LockKind, Problem, Tier
 from solver.problem import Lock as SolverLock
 
 SNAPSHOT_VERSION = 1
@@ -153,5 +153,7 @@ def build_problem(snapshot: dict[str, Any]) -> Problem:
         groups={o["code"]: dict(o["groups"]) for o in snapshot["organisations"] if o["groups"]},
         locks=locks,
         board_acceptability=bool(a["board_acceptability"]),
+        # Snapshots taken before rule 10 had modes meant `own` (docs/planners/board-acceptability.md).
+        board_mode=BoardMode(a.get("board_mode", BoardMode.OWN.value)),
         theta=float(Decimal(a["board_tolerance"])),
     )

@@ -54,8 +54,16 @@ GLOSSARY_TERMS: list[tuple[str, str]] = [
     ),
     (
         "Board acceptability",
-        "The rule that no organisation's attributed NPV may be worse than minus the board tolerance (θ): "
-        "no board is asked to approve a plan that leaves its organisation worse off.",
+        "The rule that no organisation is left worse off than minus the board tolerance (θ). In shared "
+        "mode (the default) every hub's NPV must be at least −θ, and the hub's cost-sharing agreement "
+        "shares it out; in own mode every organisation's attributed NPV must be at least −θ on its own.",
+    ),
+    (
+        "Agreed share and recharge",
+        "Shared mode: each organisation's share of its hub's NPV, in proportion to its discounted "
+        "cost-years in the hub (its own cost, discounted, for each year it is in). The recharge is share "
+        "minus attributed NPV (positive: received); a hub's recharges add up to zero. 'A year' is the same "
+        "present value as an equal amount each year the organisation is in the hub.",
     ),
     (
         "Binding constraint",

@@ -25,7 +25,7 @@ from app.runs.schemas import (
 )
 from app.runs.workbook import write_run_workbook
 from app.workbooks.writer import XLSX_MEDIA_TYPE
-from models import Role, RunStatus
+from models import RunStatus
 
 router = APIRouter(tags=["runs"])
 
@@ -162,9 +162,7 @@ def review_run(
     session: Session = request_session,
     caller: Caller = requires(Need.RUNS_REVIEW),
 ) -> ReviewRead:
-    review = service.review_run(
-        session, code, run_id, body, reviewer=caller.name, may_review_own=caller.role is Role.ADMIN
-    )
+    review = service.review_run(session, code, run_id, body, caller)
     return _review(review)
 
 

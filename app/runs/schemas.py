@@ -71,6 +71,11 @@ class RunRead(BaseModel):
     )
     sweep_id: int | None
     review: ReviewDecision | None = Field(description="the latest review's decision, if any")
+    outcome_text: str | None = Field(
+        default=None,
+        description="the outcome in words: how good the plan is known to be, why the solver stopped, "
+        "and for an empty or infeasible result what keeps organisations out (null while it runs)",
+    )
     history: list[dict[str, Any]] = Field(
         default_factory=list,
         description="what happened to the run, in time order: enqueued, claimed (by which worker, which "
@@ -129,13 +134,50 @@ class RunYears(BaseModel):
 
 class OrganisationResult(BaseModel):
     organisation: str
+    attributed_npv: SignedPounds = Field(description="its own position before any recharge (rule 10)")
+    binds_board: bool = Field(description="own mode: its attributed NPV is within £0.01 of −θ")
+    share: SignedPounds | None = Field(
+        default=None, description="shared mode: its agreed share of its hubs' NPVs (null in own mode or off)"
+    )
+    recharge: SignedPounds | None = Field(
+        default=None, description="shared mode: share − attributed NPV; positive = received"
+    )
+
+
+class HubParticipantResult(BaseModel):
+    """One organisation's place in a hub's cost-sharing agreement (rule 10, shared mode)."""
+
+    organisation: str
+    role: str = Field(description="host | member")
+    first_year: int = Field(description="the first year it is in the hub")
     attributed_npv: SignedPounds
-    binds_board: bool
+    share: SignedPounds = Field(
+        description="its agreed share of the hub's NPV, in proportion to its discounted cost-years in the hub"
+    )
+    recharge: SignedPounds = Field(description="share − attributed NPV; positive = received")
+    annual_share: SignedPounds = Field(description="the share as an equal amount each year it is in the hub")
+    annual_recharge: SignedPounds = Field(
+        description="the recharge as an equal amount each year it is in the hub (same present value)"
+    )
+
+
+class HubAgreementResult(BaseModel):
+    """A hub's cost-sharing agreement (shared mode): its NPV shared among the organisations in it."""
+
+    function: str
+    host: str
+    npv: SignedPounds = Field(description="the hub's NPV: its shares sum to it, its recharges to zero")
+    binds_board: bool = Field(description="the hub's NPV is within £0.01 of −θ")
+    participants: list[HubParticipantResult] = Field(description="the host and every member")
 
 
 class RunOrganisations(BaseModel):
     run_id: int
+    board_mode: str = Field(description="shared | own | off: how rule 10 judged this run")
     organisations: list[OrganisationResult]
+    hubs: list[HubAgreementResult] = Field(
+        default_factory=list, description="shared mode: every hub's cost-sharing agreement"
+    )
 
 
 class ReviewCreate(BaseModel):

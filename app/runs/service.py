@@ -20,13 +20,17 @@ from sqlalchemy.sql.dml import Update
 
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
+from app.auth.rules import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
 from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
-from app.runs.problem_builder import baseline_warnings, take_snapshot
+from app.runs.outcome import describe
+from app.runs.problem_builder import baseline_warnings, build_problem, take_snapshot
 from app.runs.schemas import (
     FunctionDifference,
+    HubAgreementResult,
+    HubParticipantResult,
     OrganisationResult,
     PlanHub,
     PlanMove,
@@ -42,8 +46,10 @@ from app.runs.schemas import (
 )
 from models import (
     Footprint,
+    Role,
     Run,
     RunBindingConstraint,
+    RunHubShare,
     RunOrganisation,
     RunPlanRow,
     RunReview,
@@ -51,7 +57,8 @@ from models import (
     RunYear,
 )
 from models.base import utcnow
-from solver.problem import Plan, Progress
+from solver.problem import Hub, Move, Plan, Progress
+from solver.sharing import settle_in_pence
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 FINISHED = (RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE, RunStatus.ERROR, RunStatus.CANCELLED)
@@ -201,6 +208,7 @@ def read(session: Session, run: Run, footprint_code: str) -> RunRead:
         progress=(run.solver_statistics or {}).get("progress"),
         sweep_id=run.sweep_id,
         review=None if review is None else review.decision,
+        outcome_text=outcome_text(session, run),
         history=list(run.history or []),
         warnings=baseline_warnings(run.snapshot or {}),
     )
@@ -319,7 +327,7 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
         run.error_message = plan.stats.message if plan.stats else "the solver failed"
     elif plan.status.value == "infeasible":
         run.error_message = "infeasible: " + ", ".join(plan.conflicts or ["no conflicting family found"])
-    for table in (RunPlanRow, RunYear, RunOrganisation, RunBindingConstraint):
+    for table in (RunPlanRow, RunYear, RunOrganisation, RunBindingConstraint, RunHubShare):
         session.execute(delete(table).where(table.run_id == run_id))
     for hub in plan.hubs:
         for move in hub.members:
@@ -356,15 +364,45 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
                     moves=y.moves,
                 )
             )
-        for o in plan.appraisal.organisations:
+        # To the penny so that they add up exactly: attributed NPVs (and shares) to the NPV, each hub's
+        # shares to its NPV and its recharges to zero (solver/sharing.py).
+        shared = any(o.share is not None for o in plan.appraisal.organisations)
+        settled = settle_in_pence(plan.appraisal, shared)
+        binds = {o.organisation: o.binds_board for o in plan.appraisal.organisations}
+        for o in settled.organisations:
             session.add(
                 RunOrganisation(
                     run_id=run_id,
                     organisation=o.organisation,
-                    attributed_npv_pence=pence(o.attributed_npv),
-                    binds_board=o.binds_board,
+                    attributed_npv_pence=o.attributed,
+                    binds_board=binds[o.organisation],
+                    share_pence=o.share,
+                    recharge_pence=o.recharge,
                 )
             )
+        for agreement in settled.hubs:
+            for p in agreement.participants:
+                session.add(
+                    RunHubShare(
+                        run_id=run_id,
+                        function_key=agreement.function,
+                        host=agreement.host,
+                        hub_npv_pence=agreement.npv,
+                        hub_binds_board=agreement.binds_board,
+                        organisation=p.organisation,
+                        role=p.role,
+                        first_year=p.first_year,
+                        attributed_npv_pence=p.attributed,
+                        share_pence=p.share,
+                        recharge_pence=p.recharge,
+                        annual_share_pence=p.annual_share,
+                        annual_recharge_pence=p.annual_recharge,
+                    )
+                )
+    run.solver_statistics = {
+        **run.solver_statistics,
+        "outcome_text": _describe(run, plan.status.value, len(plan.hubs), plan.appraisal is not None),
+    }
     for b in plan.binding:
         session.add(
             RunBindingConstraint(
@@ -378,6 +416,37 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
         )
     session.flush()
     return True
+
+
+def _describe(run: Run, status: str, hubs: int, has_plan: bool) -> str:
+    # Only an empty plan needs the problem (to say what keeps each organisation out).
+    problem = build_problem(run.snapshot) if has_plan and hubs == 0 and run.snapshot else None
+    return describe(
+        status,
+        None if run.npv_pence is None else run.npv_pence / 100,
+        run.solver_statistics or {},
+        (run.options or {}).get("time_limit"),
+        hubs,
+        run.error_message,
+        problem,
+    )
+
+
+def outcome_text(session: Session, run: Run) -> str | None:
+    """The run's outcome in words (app/runs/outcome.py), for the API, the workbook and the web pages:
+    stored when the run finished; made now for a run finished before it was stored; None while it runs."""
+    if run.status in ACTIVE:
+        return None
+    stored = (run.solver_statistics or {}).get("outcome_text")
+    if stored:
+        return str(stored)
+    hubs = len(
+        {
+            (r.function_key, r.host)
+            for r in session.scalars(select(RunPlanRow).where(RunPlanRow.run_id == run.id))
+        }
+    )
+    return _describe(run, run.status.value, hubs, run.npv_pence is not None)
 
 
 def fail_run(session: Session, run_id: int, message: str) -> None:
@@ -536,6 +605,19 @@ def plan(session: Session, code: str, run_id: int) -> RunPlan:
     return RunPlan(run_id=run.id, status=run.status, hubs=list(hubs.values()), binding=binding)
 
 
+def plan_hubs(session: Session, run_id: int) -> list[Hub]:
+    """A stored run's plan as the solver's hubs (to start another run from it)."""
+    hubs: dict[tuple[str, str], Hub] = {}
+    for row in session.scalars(
+        select(RunPlanRow).where(RunPlanRow.run_id == run_id).order_by(RunPlanRow.year, RunPlanRow.member)
+    ):
+        hub = hubs.setdefault(
+            (row.function_key, row.host), Hub(row.host, row.function_key, row.hub_opening_year, [])
+        )
+        hub.members.append(Move(row.member, row.function_key, row.host, row.year))
+    return list(hubs.values())
+
+
 def year_rows(session: Session, run_id: int) -> Sequence[RunYear]:
     return session.scalars(select(RunYear).where(RunYear.run_id == run_id).order_by(RunYear.year)).all()
 
@@ -566,36 +648,79 @@ def years(session: Session, code: str, run_id: int) -> RunYears:
     )
 
 
+def board_mode(run: Run) -> str:
+    """How rule 10 judged the run: shared, own or off (snapshots from before modes meant own)."""
+    a = (run.snapshot or {}).get("assumptions", {})
+    if not a.get("board_acceptability", True):
+        return "off"
+    return str(a.get("board_mode", "own"))
+
+
+def hub_share_rows(session: Session, run_id: int) -> Sequence[RunHubShare]:
+    return session.scalars(
+        select(RunHubShare)
+        .where(RunHubShare.run_id == run_id)
+        .order_by(RunHubShare.function_key, RunHubShare.host, RunHubShare.id)
+    ).all()
+
+
 def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
     run = finished_run(session, code, run_id)
     rows = session.scalars(
         select(RunOrganisation).where(RunOrganisation.run_id == run.id).order_by(RunOrganisation.organisation)
     ).all()
+    hubs: dict[tuple[str, str], HubAgreementResult] = {}
+    for r in hub_share_rows(session, run.id):
+        hub = hubs.setdefault(
+            (r.function_key, r.host),
+            HubAgreementResult(
+                function=r.function_key,
+                host=r.host,
+                npv=to_pounds(r.hub_npv_pence),
+                binds_board=r.hub_binds_board,
+                participants=[],
+            ),
+        )
+        hub.participants.append(
+            HubParticipantResult(
+                organisation=r.organisation,
+                role=r.role,
+                first_year=r.first_year,
+                attributed_npv=to_pounds(r.attributed_npv_pence),
+                share=to_pounds(r.share_pence),
+                recharge=to_pounds(r.recharge_pence),
+                annual_share=to_pounds(r.annual_share_pence),
+                annual_recharge=to_pounds(r.annual_recharge_pence),
+            )
+        )
     return RunOrganisations(
         run_id=run.id,
+        board_mode=board_mode(run),
         organisations=[
             OrganisationResult(
                 organisation=r.organisation,
                 attributed_npv=to_pounds(r.attributed_npv_pence),
                 binds_board=r.binds_board,
+                share=None if r.share_pence is None else to_pounds(r.share_pence),
+                recharge=None if r.recharge_pence is None else to_pounds(r.recharge_pence),
             )
             for r in rows
         ],
+        hubs=list(hubs.values()),
     )
 
 
 # ---- review and comparison -----------------------------------------------------------------------
 
 
-def review_run(
-    session: Session,
-    code: str,
-    run_id: int,
-    data: ReviewCreate,
-    reviewer: str,
-    may_review_own: bool = False,
-) -> RunReview:
-    """Record an approval or rejection; `may_review_own` (admins) lets a run's creator review it."""
+def reviews_own_run(created_by: str, caller: Caller) -> bool:
+    """A run's creator may not review it (four eyes on every plan), unless the caller is an admin."""
+    return created_by == caller.name and caller.role is not Role.ADMIN
+
+
+def review_run(session: Session, code: str, run_id: int, data: ReviewCreate, caller: Caller) -> RunReview:
+    """Record an approval or rejection by the caller (refused to the run's creator: `reviews_own_run`)."""
+    reviewer = caller.name
     run = get_run(session, code, run_id)
     if run.status not in REVIEWABLE:
         raise Conflict(
@@ -603,7 +728,7 @@ def review_run(
             "can be reviewed",
             run_status=run.status.value,
         )
-    if run.created_by == reviewer and not may_review_own:
+    if reviews_own_run(run.created_by, caller):
         raise Conflict(
             f"Run {run_id} was launched by {reviewer}, who cannot also review it: ask another planner "
             "of the footprint (or an admin) to approve or reject it"

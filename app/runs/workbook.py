@@ -1,5 +1,7 @@
-"""A run's result workbook: Summary (headline figures, review, warnings and a chart of savings by year),
-Plan, Organisations, Years, Baseline, Assumptions, Function assumptions, Solver, Binding constraints and
+"""A run's result workbook: Summary (headline figures, the board mode, the outcome in words, review,
+warnings and a chart of savings by year), Plan, Organisations (attributed NPV and, in shared mode, agreed
+share and recharge), Hub agreements (shared mode: each hub's shares and recharges, as NPV and as equal
+annual amounts), Years, Baseline, Assumptions, Function assumptions, Solver, Binding constraints and
 Glossary, through the shared writer (formats, frozen header rows, filters, widths, and user text that
 Excel can never run as a formula). Headline money is in whole pounds; rates are percentages; numbers
 are stored as numbers; functions are shown by their labels.
@@ -30,9 +32,20 @@ from app.runs.result_sheets import (
 from app.workbooks.writer import POUNDS_FORMAT, Column, SheetWriter, new_workbook
 from models import RunBindingConstraint, RunOrganisation, RunPlanRow
 
-SUMMARY, PLAN, ORGANISATIONS, YEARS = "Summary", "Plan", "Organisations", "Years"
+SUMMARY, PLAN, ORGANISATIONS, AGREEMENTS, YEARS = (
+    "Summary",
+    "Plan",
+    "Organisations",
+    "Hub agreements",
+    "Years",
+)
 ASSUMPTIONS, FUNCTION_ASSUMPTIONS = "Assumptions", "Function assumptions"
 SOLVER, BINDING = "Solver", "Binding constraints"
+BOARD_MODE_WORDS = {
+    "shared": "shared: every hub's NPV ≥ −θ, shared by a cost-sharing agreement with recharges",
+    "own": "own: every organisation's own attributed NPV ≥ −θ, no recharges",
+    "off": "off",
+}
 
 
 def _cell(writer: SheetWriter, value: Any, style: str | None = None) -> WriteOnlyCell | None:
@@ -62,7 +75,14 @@ def _review_rows(review: Any) -> list[tuple[str, Any, str | None]]:
 
 
 def _summary(
-    workbook: Any, run: Any, footprint: Any, years: list[Any], hubs: int, moves: int, review: Any
+    workbook: Any,
+    run: Any,
+    footprint: Any,
+    years: list[Any],
+    hubs: int,
+    moves: int,
+    review: Any,
+    outcome: str,
 ) -> None:
     writer = SheetWriter(workbook, SUMMARY, widths=[34, 20, 20, 20, 20])
     writer.append_labels([f"Optimisation run {run.id}: {footprint.code} {footprint.name}"], style="stp_title")
@@ -96,6 +116,8 @@ def _summary(
         ("Label", run.label or "", None),
         ("Run created", run.created_at.strftime("%d %B %Y %H:%M UTC"), None),
         ("Run by", run.created_by, None),
+        ("Board acceptability (rule 10)", BOARD_MODE_WORDS.get(service.board_mode(run), ""), None),
+        ("Outcome", outcome, None),
         *_review_rows(review),
         *(("Warning", warning, None) for warning in baseline_warnings(snapshot)),
     ]
@@ -149,6 +171,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
     ).all()
     labels = function_labels(session)
     workbook = new_workbook()
+    outcome = service.outcome_text(session, run) or ""
     _summary(
         workbook,
         run,
@@ -157,6 +180,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
         len({(r.function_key, r.host) for r in plan_rows}),
         len(plan_rows),
         service.latest_review(session, run.id),
+        outcome,
     )
 
     plan = SheetWriter(
@@ -195,6 +219,8 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
             Column("Kind", width=18),
             Column("Attributed NPV", "money", width=20),
             Column("Binds board rule", width=16),
+            Column("Agreed share (NPV)", "money", width=20),
+            Column("Recharge (NPV, + received)", "money", width=24),
         ],
     )
     for o in session.scalars(
@@ -208,9 +234,12 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
                 known.get("kind", ""),
                 to_pounds(o.attributed_npv_pence),
                 "yes" if o.binds_board else "no",
+                None if o.share_pence is None else to_pounds(o.share_pence),
+                None if o.recharge_pence is None else to_pounds(o.recharge_pence),
             ]
         )
     organisations.finish()
+    _agreements_sheet(workbook, session, run.id, names, labels)
 
     money = [
         ("Savings", "savings_pence"),
@@ -278,7 +307,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
     assumptions.finish()
 
     stats = run.solver_statistics or {}
-    settings_sheet(workbook, SOLVER, _solver_settings(run, stats), header="Figure")
+    settings_sheet(workbook, SOLVER, _solver_settings(run, stats, outcome), header="Figure")
     solver = SheetWriter(
         workbook,
         BINDING,
@@ -302,6 +331,55 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
     workbook.save(out)
 
 
+def _board_mode(a: dict[str, Any]) -> str:
+    if not a.get("board_acceptability", True):
+        return "off"
+    return str(a.get("board_mode", "own"))
+
+
+def _agreements_sheet(
+    workbook: Any, session: Session, run_id: int, names: dict[str, Any], labels: dict[str, str]
+) -> None:
+    agreements = SheetWriter(
+        workbook,
+        AGREEMENTS,
+        [
+            Column("Function", width=22),
+            Column("Host", width=12),
+            Column("Hub NPV", "money", width=18),
+            Column("Hub binds board rule", width=18),
+            Column("Organisation", width=14),
+            Column("Name", width=40),
+            Column("Role", width=10),
+            Column("In the hub from year", "integer", width=18),
+            Column("Attributed NPV", "money", width=18),
+            Column("Agreed share (NPV)", "money", width=18),
+            Column("Recharge (NPV, + received)", "money", width=22),
+            Column("Share a year", "money", width=16),
+            Column("Recharge a year", "money", width=16),
+        ],
+    )
+    for h in service.hub_share_rows(session, run_id):
+        agreements.append(
+            [
+                labels.get(h.function_key, h.function_key),
+                h.host,
+                to_pounds(h.hub_npv_pence),
+                "yes" if h.hub_binds_board else "no",
+                h.organisation,
+                names.get(h.organisation, {}).get("name", ""),
+                h.role,
+                h.first_year,
+                to_pounds(h.attributed_npv_pence),
+                to_pounds(h.share_pence),
+                to_pounds(h.recharge_pence),
+                to_pounds(h.annual_share_pence),
+                to_pounds(h.annual_recharge_pence),
+            ]
+        )
+    agreements.finish()
+
+
 def _limits(values: list[Any]) -> str:
     return ", ".join("no limit" if v is None else f"{Decimal(str(v)):,}" for v in values)
 
@@ -321,7 +399,7 @@ def _assumption_settings(a: dict[str, Any]) -> list[Setting]:
             _number(a.get("optimism_bias_savings_haircut")),
             "percent",
         ),
-        ("Board acceptability", "on" if a.get("board_acceptability") else "off", None),
+        ("Board acceptability", BOARD_MODE_WORDS.get(_board_mode(a), ""), None),
         ("Board tolerance θ (£)", None if tolerance is None else Decimal(str(tolerance)), "pounds"),
         ("Pace (moves per year, by year)", _limits(a.get("pace", [])), None),
         ("Pace source", a.get("pace_source", ""), None),
@@ -330,9 +408,10 @@ def _assumption_settings(a: dict[str, Any]) -> list[Setting]:
     ]
 
 
-def _solver_settings(run: Any, stats: dict[str, Any]) -> list[Setting]:
+def _solver_settings(run: Any, stats: dict[str, Any], outcome: str) -> list[Setting]:
     return [
         ("Outcome", run.status.value, None),
+        ("Outcome in words", outcome, None),
         ("Solver", str(stats.get("solver", "")), None),
         ("Objective (£)", _number(stats.get("objective")), "pounds"),
         ("Best bound (£)", _number(stats.get("best_bound")), "pounds"),

@@ -113,6 +113,11 @@ def _solve_and_store(
     time_limit = float(options.get("time_limit", 60.0))
     if max_solve_seconds is not None:
         time_limit = min(time_limit, max_solve_seconds)
+    # A sweep's children may start from its central run's plan (SolveOptions.warm_start).
+    warm_start = None
+    if options.get("warm_start_run"):
+        with factory() as session:
+            warm_start = service.plan_hubs(session, options["warm_start_run"])
     started = time.perf_counter()
     heartbeat = _Heartbeat(factory, run_id, heartbeat_seconds, abandon or (lambda: None))
     heartbeat.start()
@@ -126,6 +131,7 @@ def _solve_and_store(
                 relative_gap=options.get("relative_gap", 1e-4),
                 seed=options.get("seed", 0),
                 on_progress=heartbeat.record,
+                warm_start=warm_start,
             ),
         )
     except Exception as exc:  # noqa: BLE001 - a run that fails is recorded as an error, never left running

@@ -51,6 +51,23 @@ class MonteCarlo(BaseModel):
     transition: Triangular = Triangular(low=0.8, mode=1.0, high=1.5)
 
 
+class SweepOptions(RunOptions):
+    """Each child run's options, and how the sweep judges its children."""
+
+    quality_tolerance: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="a child counts in the percentiles only if proven within this relative gap of its best "
+        "possible plan (0.01 = 1 %); the others are listed as not proven",
+    )
+    central_run: int | None = Field(
+        default=None,
+        description="a finished run of this footprint whose plan every child starts from (a warm start: a "
+        "child keeps it when it meets the child's rules and nothing better is found)",
+    )
+
+
 class SweepCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +75,7 @@ class SweepCreate(BaseModel):
     assumptions: AssumptionSetWrite | None = None
     grid: Grid | None = None
     monte_carlo: MonteCarlo | None = None
-    options: RunOptions = Field(default_factory=RunOptions)
+    options: SweepOptions = Field(default_factory=SweepOptions)
 
     @model_validator(mode="after")
     def _one_kind(self) -> SweepCreate:
@@ -75,7 +92,22 @@ class HubShare(BaseModel):
     share: float = Field(description="share of the scenarios with a plan in which this hub appears")
 
 
+class ChildResult(BaseModel):
+    """One scenario of a sweep: its run, outcome, NPV and proven gap."""
+
+    run_id: int
+    label: str
+    status: str
+    npv: SignedPounds | None
+    relative_gap: float | None = Field(description="proven gap to the best possible plan (null: none proven)")
+    proven: bool = Field(description="finished and proven within the sweep's quality tolerance")
+
+
 class SweepRead(BaseModel):
+    warning: str | None = Field(
+        description="said first when children fall short: how many were not proven within the tolerance "
+        "(their gaps), or have no plan, and what the percentiles are made of"
+    )
     id: int
     footprint: str
     kind: str
@@ -86,11 +118,17 @@ class SweepRead(BaseModel):
     runs: int
     by_status: dict[str, int]
     run_ids: list[int]
-    npv_p10: SignedPounds | None
+    quality_tolerance: float = Field(description="relative gap within which a child counts as proven")
+    proven: int = Field(description="children proven within the tolerance: the percentiles are theirs alone")
+    not_proven: list[ChildResult] = Field(
+        description="finished children with a plan not proven within the tolerance, counted apart"
+    )
+    npv_p10: SignedPounds | None = Field(description="over the proven children only")
     npv_p50: SignedPounds | None
     npv_p90: SignedPounds | None
     npv_mean: SignedPounds | None
-    hubs: list[HubShare]
+    hubs: list[HubShare] = Field(description="over the proven children only")
+    children: list[ChildResult] = Field(description="every scenario, proven or not, in run order")
 
 
 class SweepSummary(BaseModel):

@@ -27,7 +27,7 @@ from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
 from app.runs import service as runs
 from app.runs.problem_builder import take_snapshot
-from app.sweeps.schemas import HubShare, SweepCreate, SweepRead, SweepSummary
+from app.sweeps.schemas import ChildResult, HubShare, SweepCreate, SweepRead, SweepSummary
 from models import NationalSweep, Run, RunPlanRow, RunStatus, Sweep
 from models.base import utcnow
 
@@ -98,6 +98,15 @@ def create_sweep(session: Session, code: str, data: SweepCreate, created_by: str
         base, name, assumption_set_id = to_write(stored), stored.name, stored.id
     else:
         base = data.assumptions or AssumptionSetWrite()
+    options = data.options.model_dump(exclude={"quality_tolerance", "central_run"})
+    if data.options.central_run is not None:
+        central = runs.get_run(session, code, data.options.central_run)
+        if central.status not in (RunStatus.OPTIMAL, RunStatus.FEASIBLE):
+            raise Conflict(
+                f"Run {central.id} is {central.status.value}: only a finished run with a plan can be the "
+                "central run whose plan the children start from"
+            )
+        options["warm_start_run"] = central.id
     sweep = Sweep(
         footprint_id=footprint.id,
         kind="grid" if data.grid is not None else "monte_carlo",
@@ -115,7 +124,7 @@ def create_sweep(session: Session, code: str, data: SweepCreate, created_by: str
             assumption_set_id=assumption_set_id,
             status=RunStatus.QUEUED,
             snapshot=vary(snapshot, variation),
-            options=data.options.model_dump(),
+            options=options,
             solver_statistics={},
             created_by=created_by,
             label=f"sweep {sweep.id}: {_label(variation)}",
@@ -143,13 +152,68 @@ def percentile_pence(npvs_pence: list[int], q: float) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _child(run: Run, tolerance: float) -> ChildResult:
+    gap = (run.solver_statistics or {}).get("relative_gap")
+    has_plan = run.status in (RunStatus.OPTIMAL, RunStatus.FEASIBLE) and run.npv_pence is not None
+    # "optimal" is proven within the run's own (smaller) gap; a time-limited plan must show its gap.
+    proven = has_plan and (run.status is RunStatus.OPTIMAL or (gap is not None and gap <= tolerance + 1e-12))
+    return ChildResult(
+        run_id=run.id,
+        label=run.label,
+        status=run.status.value,
+        npv=None if run.npv_pence is None else to_pounds(run.npv_pence),
+        relative_gap=gap,
+        proven=proven,
+    )
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.1f} %" if fraction * 100 >= 0.1 else f"{fraction * 100:.2f} %"
+
+
+def _warning(children: list[ChildResult], not_proven: list[ChildResult], tolerance: float) -> str | None:
+    """What a reader must know before the percentiles, or None when every child was proven."""
+    no_plan = [c for c in children if c.status in ("infeasible", "error", "cancelled")]
+    if not not_proven and not no_plan:
+        return None
+    proven = sum(c.proven for c in children)
+    parts = []
+    if not_proven:
+        gaps = [c.relative_gap for c in not_proven if c.relative_gap is not None]
+        spread = (
+            f" (gaps {_percent(min(gaps))} to {_percent(max(gaps))})"
+            if len(gaps) > 1
+            else (f" (gap {_percent(gaps[0])})" if gaps else " (no gap proven)")
+        )
+        parts.append(
+            f"{len(not_proven)} of {len(children)} scenarios were not proven within {_percent(tolerance)} of "
+            f"their best possible plan{spread}: their NPVs measure the solver's time limit, not the risk, "
+            "and are left out of the percentiles"
+        )
+    if no_plan:
+        parts.append(
+            f"{len(no_plan)} of {len(children)} scenarios have no plan (infeasible, failed or cancelled)"
+        )
+    tail = (
+        f"The percentiles use only the {proven} proven scenarios."
+        if proven
+        else "No scenario was proven, so no percentiles are given: give the runs more time."
+    )
+    return "; ".join(parts) + ". " + tail
+
+
 def read(session: Session, code: str, sweep_id: int) -> SweepRead:
     sweep = get_sweep(session, code, sweep_id)
     children = session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).all()
     by_status = Counter(r.status.value for r in children)
     finished = all(r.status not in runs.ACTIVE for r in children)
-    solved = [
-        r for r in children if r.status in (RunStatus.OPTIMAL, RunStatus.FEASIBLE) and r.npv_pence is not None
+    tolerance = float((sweep.specification.get("options") or {}).get("quality_tolerance", 0.01))
+    results = {r.id: _child(r, tolerance) for r in children}
+    solved = [r for r in children if results[r.id].proven]
+    not_proven = [
+        results[r.id]
+        for r in children
+        if r.status in (RunStatus.OPTIMAL, RunStatus.FEASIBLE) and not results[r.id].proven
     ]
     npvs = [r.npv_pence for r in solved if r.npv_pence is not None]
     hubs: Counter[tuple[str, str]] = Counter()
@@ -164,7 +228,9 @@ def read(session: Session, code: str, sweep_id: int) -> SweepRead:
     def pounds(q: float) -> Decimal | None:
         return to_pounds(percentile_pence(npvs, q)) if npvs else None
 
+    finished_children = [c for c in results.values() if c.status not in ("queued", "running")]
     return SweepRead(
+        warning=_warning(finished_children, not_proven, tolerance) if finished_children else None,
         id=sweep.id,
         footprint=code,
         kind=sweep.kind,
@@ -175,6 +241,9 @@ def read(session: Session, code: str, sweep_id: int) -> SweepRead:
         runs=len(children),
         by_status=dict(sorted(by_status.items())),
         run_ids=[r.id for r in children],
+        quality_tolerance=tolerance,
+        proven=len(solved),
+        not_proven=not_proven,
         npv_p10=pounds(10),
         npv_p50=pounds(50),
         npv_p90=pounds(90),
@@ -187,6 +256,7 @@ def read(session: Session, code: str, sweep_id: int) -> SweepRead:
             HubShare(function=f, host=h, share=round(count / len(solved), 6))
             for (f, h), count in sorted(hubs.items(), key=lambda item: (-item[1], item[0]))
         ],
+        children=list(results.values()),
     )
 
 

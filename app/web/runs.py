@@ -22,15 +22,15 @@ from app.core.errors import Invalid
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
 from app.runs import service as runs
+from app.runs.outcome import in_words
 from app.runs.router import executor
 from app.runs.schemas import ReviewCreate, RunCreate, RunOptions, RunRead
 from app.runs.workbook import write_run_workbook
 from app.web import charts, listing
-from app.web.outcome import outcome_text
 from app.web.render import money, page, percent, seconds
 from app.web.session import requires_page
 from app.workbooks.writer import XLSX_MEDIA_TYPE
-from models import ReviewDecision, Role
+from models import ReviewDecision
 
 router = APIRouter(prefix=PAGES_PREFIX + "/footprints/{code}", include_in_schema=False)
 
@@ -180,7 +180,7 @@ def progress_view(run: RunRead) -> dict[str, Any]:
         "bound": money(progress.best_bound if progress else None),
         "gap": percent(progress.relative_gap if progress else None, 2),
         "elapsed": seconds(elapsed),
-        "outcome": outcome_text(run),
+        "outcome": in_words(run),
     }
 
 
@@ -207,7 +207,7 @@ def run_detail(
     footprint = get_footprint(session, code)
     reviewable = run.status in runs.REVIEWABLE
     # The review service refuses a run's creator (admins excepted): no button that can only fail.
-    own_run = run.created_by == caller.name and caller.role is not Role.ADMIN
+    own_run = runs.reviews_own_run(run.created_by, caller)
     context = _base(
         session,
         code,
@@ -219,7 +219,7 @@ def run_detail(
         names={o.code: o.name for o in listing.organisations(session, footprint)},
         labels={f.key: f.label for f in list_functions(session)},
         reviews=runs.reviews(session, code, run_id),
-        outcome=outcome_text(run),
+        outcome=in_words(run),
         progress=progress_view(run),
         chart=None,
         may_review=caller.holds(Need.RUNS_REVIEW) and reviewable and not own_run,
@@ -276,12 +276,7 @@ async def review_run(
         )
     except (ValueError, ValidationError) as exc:
         raise Invalid("Choose approve or reject; a comment may be up to 5,000 characters") from exc
-    # as the API's route: an admin may review a run they launched, nobody else may
-    await run_in_threadpool(
-        lambda: runs.review_run(
-            session, code, run_id, body, reviewer=caller.name, may_review_own=caller.role is Role.ADMIN
-        )
-    )
+    await run_in_threadpool(lambda: runs.review_run(session, code, run_id, body, caller))
     return RedirectResponse(f"{PAGES_PREFIX}/footprints/{code}/runs/{run_id}#reviews", status_code=303)
 
 

@@ -23,8 +23,15 @@ with httpx.Client(base_url=API, headers={"Authorization": f"Bearer {TOKEN}"}, ti
         time.sleep(2)
         sweep = api.get(f"/footprints/{FOOTPRINT}/sweeps/{sweep['id']}").json()
     print(f"finished: {sweep['by_status']}")
+    if sweep["warning"]:
+        # Scenarios not proven within the sweep's quality tolerance (1 % unless options say otherwise)
+        # are left out of the percentiles: their NPVs would measure the time limit, not the risk.
+        print(f"  warning: {sweep['warning']}")
     for name in ("npv_p10", "npv_p50", "npv_p90"):
-        print(f"  {name}: £{Decimal(sweep[name]):,.2f}")
+        value = sweep[name]
+        print(f"  {name}: " + ("none (no proven scenario)" if value is None else f"£{Decimal(value):,.2f}"))
+    for child in sweep["not_proven"]:
+        print(f"  not proven: run {child['run_id']}, gap {child['relative_gap']:.1%}")
     for hub in sweep["hubs"]:
         print(f"  {hub['function']} hub at {hub['host']} in {hub['share']:.0%} of the scenarios")
 

@@ -16,7 +16,7 @@ from pydantic_core import PydanticUndefined
 from app.assumption_sets import defaults
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.runs.schemas import RunOptions
-from app.sweeps.schemas import Grid, MonteCarlo
+from app.sweeps.schemas import Grid, MonteCarlo, SweepOptions
 from solver.problem import Problem, SolveOptions
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "planners" / "assumptions.md"
@@ -62,6 +62,7 @@ def code_defaults() -> dict[str, Any]:
     found: dict[str, Any] = {}
     found |= _pydantic_defaults(AssumptionSetWrite, "")
     found |= _pydantic_defaults(RunOptions, "options.")
+    found |= _pydantic_defaults(SweepOptions, "options.")  # a run's options, plus the sweep's own
     found |= _pydantic_defaults(Grid, "grid.")
     found |= _pydantic_defaults(MonteCarlo, "monte_carlo.")
     for name, value in defaults.default_function_assumptions().items():

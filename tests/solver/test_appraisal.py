@@ -13,7 +13,7 @@ from solver.appraisal import (
     hubs_from_assignment,
     violations,
 )
-from solver.problem import FunctionAssumptions, Hub, Lock, LockKind, Move, Problem, Tier
+from solver.problem import BoardMode, FunctionAssumptions, Hub, Lock, LockKind, Move, Problem, Tier
 from tests.solver.conftest import SPEC_OPTIMA, load_spec_instance
 
 FINANCE = FunctionAssumptions(
@@ -42,6 +42,7 @@ def two_year_footprint(**changes: object) -> Problem:
         assumptions={"finance": FINANCE},
         integration_cost={("M2", "H", "finance"): 30_000, ("H", "H", "finance"): 999_999},
         board_acceptability=False,
+        board_mode=BoardMode.OWN,  # these tests are about own mode's per-organisation rule
     )
     return dataclasses.replace(problem, **changes)  # type: ignore[arg-type]
 

@@ -17,7 +17,7 @@ from solver.bounds import _Lp, _safe_bound, build_relaxation, upper_bound, upper
 from solver.enumerate import enumerate_optimum
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint, generate_tiny
-from solver.problem import LockKind, Problem, SolveOptions
+from solver.problem import BoardMode, LockKind, Problem, SolveOptions
 from solver.solve import solve
 from tests.solver.conftest import SPEC_OPTIMA, load_spec_instance
 
@@ -105,7 +105,7 @@ def test_the_host_hint_is_the_same_bound_and_names_possible_hosts_only() -> None
 
 
 def test_board_covers_tighten_and_nobody_can_host_gives_zero() -> None:
-    problem = generate_footprint(10, 6, 5, 0)
+    problem = generate_footprint(10, 6, 5, 0, board_mode=BoardMode.OWN)  # covers are own mode's
     with_covers = build_relaxation(problem)
     without = build_relaxation(problem, covers=False)
     assert len(with_covers.starts) > len(without.starts)

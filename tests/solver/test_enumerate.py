@@ -9,7 +9,7 @@ import pytest
 
 from solver.appraisal import appraise, assignment_from_hubs, check_feasible, hubs_from_assignment
 from solver.enumerate import enumerate_optimum
-from solver.problem import FunctionAssumptions, Lock, LockKind, Problem, Tier
+from solver.problem import BoardMode, FunctionAssumptions, Lock, LockKind, Problem, Tier
 from tests.solver.conftest import load_spec_instance
 
 # One tier saving 10 % from £1.2m: the host's share in rule 10 has no scale bonus, which keeps the sums short.
@@ -33,6 +33,7 @@ def footprint(cost: dict[str, float], years: int = 2, **changes: object) -> Prob
         "wte": {},
         "assumptions": {"finance": FINANCE},
         "board_acceptability": False,
+        "board_mode": BoardMode.OWN,  # the board tests here are about own mode's per-organisation rule
     }
     fields.update(changes)
     return Problem(**fields)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from solver.appraisal import appraise, assignment_from_hubs, check_feasible
-from solver.problem import FunctionAssumptions, Lock, LockKind, Plan, Problem, Status, Tier
+from solver.problem import BoardMode, FunctionAssumptions, Lock, LockKind, Plan, Problem, Status, Tier
 from solver.solve import solve
 
 D1 = 1 / 1.035
@@ -47,7 +47,7 @@ def footprint(
             )
         },
         board_acceptability=board,
-        **extra,  # type: ignore[arg-type]
+        **{"board_mode": BoardMode.OWN, **extra},  # type: ignore[arg-type]
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from solver.appraisal import appraise, check_feasible
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint
-from solver.problem import Lock, LockKind, SolveOptions, SolverStats, Status
+from solver.problem import BoardMode, Lock, LockKind, SolveOptions, SolverStats, Status
 from solver.solve import solve
 
 solve_module = importlib.import_module("solver.solve")  # the package re-exports the function as solver.solve
@@ -72,7 +72,7 @@ def test_a_lock_that_forces_a_move_on_a_large_footprint_gets_a_plan(kind: LockKi
     """With board acceptability on, a forced move alone is never acceptable, so the greedy recipe finds
     no plan; the joint model is too large to solve in the time. The plan is built around the lock in a
     small restricted model (this run used to end in `error`)."""
-    problem = generate_footprint(30, 11, 5, seed=1)
+    problem = generate_footprint(30, 11, 5, seed=1, board_mode=BoardMode.OWN)
     org, function = problem.organisations[3], problem.functions[0]
     problem.locks.append(Lock(kind, org, function))
     assert greedy_plan(problem) is None

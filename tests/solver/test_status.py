@@ -11,7 +11,7 @@ import pytest
 from solver.appraisal import appraise, check_feasible
 from solver.instances import generate_footprint
 from solver.model import build_model
-from solver.problem import FunctionAssumptions, Lock, LockKind, Problem, SolveOptions, Status, Tier
+from solver.problem import BoardMode, FunctionAssumptions, Lock, LockKind, Problem, SolveOptions, Status, Tier
 from solver.solve import RunResult, run_model, solve
 
 F = "finance"
@@ -31,7 +31,7 @@ def pair(board_acceptability: bool = False, **extra: object) -> Problem:
         wte={},
         assumptions={F: FunctionAssumptions((Tier(0.0, 0.0), Tier(2_500_000.0, 0.2)), 0.0, 0.0, 0.5, None)},
         board_acceptability=board_acceptability,
-        **extra,  # type: ignore[arg-type]
+        **{"board_mode": BoardMode.OWN, **extra},  # type: ignore[arg-type]
     )
 
 

@@ -121,7 +121,9 @@ def test_runs_list_show_review_and_compare(database: str) -> None:
     shown = runner.invoke(cli, ["runs", "show", "1"])
     assert shown.exit_code == 0, shown.output
     assert f"run 1 of {FP} (three years): optimal" in shown.output
-    assert f"outcome: The best possible plan: NPV {_pounds(_npv_pence(database, 1))}" in shown.output
+    # The same words as the API's outcome_text (app/runs/outcome.py), not the command line's own.
+    assert "outcome: Best plan found: NPV £" in shown.output
+    assert "Proven to be the best possible plan" in shown.output
     assert "review: not reviewed yet" in shown.output
     waiting = runner.invoke(cli, ["runs", "show", "3"])
     assert "outcome: Waiting for a worker to start it." in waiting.output

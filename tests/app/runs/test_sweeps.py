@@ -8,10 +8,11 @@ import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.runs.service import plan_hubs
 from app.runs.worker import execute_run
 from app.sweeps.schemas import MonteCarlo, SweepCreate
 from app.sweeps.service import variations
-from models import Run
+from models import Run, RunStatus
 from tests.app.runs.conftest import FP, RUNS, small_footprint
 from tests.helpers import problem
 
@@ -113,3 +114,92 @@ def test_sweep_refusals(client: TestClient) -> None:
         422,
     )
     problem(client.get(f"{SWEEPS}/999999"), 404)
+
+
+def test_children_not_proven_within_the_tolerance_are_counted_apart(
+    client: TestClient, session_factory: sessionmaker[Session], db_session: Session
+) -> None:
+    small_footprint(client)
+    created = client.post(
+        SWEEPS,
+        json={
+            "assumptions": TINY,
+            "grid": {"savings_multipliers": [0.8, 1, 1.2, 1.4, 1.6]},
+            "options": {"time_limit": 20},
+        },
+    ).json()
+    aggregate = _run_all(client, session_factory, created)
+    assert aggregate["warning"] is None and aggregate["proven"] == 5 and aggregate["not_proven"] == []
+    assert list(aggregate)[0] == "warning"
+    # Two children as a time limit leaves them: feasible, 57 % and 307 % from their bound; a third
+    # stopped within the 1 % tolerance still counts.
+    ids = aggregate["run_ids"]
+    for run_id, gap in ((ids[0], 0.57), (ids[4], 3.07), (ids[2], 0.004)):
+        run = db_session.get(Run, run_id)
+        assert run is not None
+        run.status = RunStatus.FEASIBLE
+        run.solver_statistics = {**run.solver_statistics, "relative_gap": gap}
+    db_session.flush()
+    aggregate = client.get(f"{SWEEPS}/{created['id']}").json()
+    assert list(aggregate)[0] == "warning"
+    assert aggregate["warning"].startswith(
+        "2 of 5 scenarios were not proven within 1.0 % of their best possible plan (gaps 57.0 % to 307.0 %)"
+    )
+    assert aggregate["warning"].endswith("The percentiles use only the 3 proven scenarios.")
+    assert aggregate["proven"] == 3
+    assert [(c["run_id"], c["relative_gap"]) for c in aggregate["not_proven"]] == [
+        (ids[0], 0.57),
+        (ids[4], 3.07),
+    ]
+    proven_npvs = [float(client.get(f"{RUNS}/{i}").json()["npv"]) for i in ids[1:4]]
+    for key, q in (("npv_p10", 10), ("npv_p50", 50), ("npv_p90", 90)):
+        assert abs(Decimal(aggregate[key]) - Decimal(repr(float(np.percentile(proven_npvs, q))))) <= Decimal(
+            "0.01"
+        )
+    assert [c["proven"] for c in aggregate["children"]] == [False, True, True, True, False]
+    # A stricter tolerance is part of the sweep's options.
+    strict = client.post(
+        SWEEPS,
+        json={
+            "assumptions": TINY,
+            "grid": {"savings_multipliers": [1]},
+            "options": {"time_limit": 20, "quality_tolerance": 0.001},
+        },
+    ).json()
+    assert strict["quality_tolerance"] == 0.001
+
+
+def test_children_start_from_the_central_runs_plan(
+    client: TestClient, session_factory: sessionmaker[Session], db_session: Session
+) -> None:
+    small_footprint(client)
+    central = client.post(RUNS, json={"assumptions": TINY, "options": {"time_limit": 20}}).json()
+    refused = client.post(
+        SWEEPS,
+        json={
+            "assumptions": TINY,
+            "grid": {"savings_multipliers": [1]},
+            "options": {"central_run": central["id"]},
+        },
+    )
+    problem(refused, 409)  # still queued: it has no plan to start from
+    assert execute_run(session_factory, central["id"], heartbeat_seconds=3600) == "optimal"
+    central_plan = client.get(f"{RUNS}/{central['id']}/plan").json()
+    assert central_plan["hubs"]
+    sweep = client.post(
+        SWEEPS,
+        json={
+            "assumptions": TINY,
+            "grid": {"savings_multipliers": [0.9, 1.1]},
+            "options": {"time_limit": 20, "central_run": central["id"]},
+        },
+    ).json()
+    for run_id in sweep["run_ids"]:
+        assert db_session.get(Run, run_id).options["warm_start_run"] == central["id"]  # type: ignore[union-attr]
+    aggregate = _run_all(client, session_factory, sweep)
+    assert aggregate["proven"] == 2
+    # The stored plan comes back as the solver's hubs unchanged (what the children are handed).
+    hubs = plan_hubs(db_session, central["id"])
+    assert sorted((h.function, h.host, m.organisation, m.year) for h in hubs for m in h.members) == sorted(
+        (h["function"], h["host"], m["member"], m["year"]) for h in central_plan["hubs"] for m in h["members"]
+    )

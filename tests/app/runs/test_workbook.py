@@ -23,6 +23,7 @@ def check_workbook(content: bytes, client: TestClient, run_id: int) -> dict[str,
         "Summary",
         "Plan",
         "Organisations",
+        "Hub agreements",
         "Years",
         "Baseline",
         "Assumptions",
@@ -60,6 +61,24 @@ def check_workbook(content: bytes, client: TestClient, run_id: int) -> dict[str,
         o["organisation"]: Decimal(o["attributed_npv"]) for o in organisations["organisations"]
     }
     assert book["Organisations"].column_dimensions["B"].width >= 40
+    money = lambda v: None if v is None else Decimal(str(v))  # noqa: E731
+    assert {code: (money(r[5]), money(r[6])) for code, r in org_rows.items()} == {
+        o["organisation"]: (money(o["share"]), money(o["recharge"])) for o in organisations["organisations"]
+    }
+    agreement_rows = [r for r in book["Hub agreements"].iter_rows(min_row=2, values_only=True) if r and r[0]]
+    assert [(r[0], r[1], r[4], money(r[9]), money(r[10]), money(r[12])) for r in agreement_rows] == [
+        (
+            labels[h["function"]],
+            h["host"],
+            p["organisation"],
+            money(p["share"]),
+            money(p["recharge"]),
+            money(p["annual_recharge"]),
+        )
+        for h in organisations["hubs"]
+        for p in h["participants"]
+    ]
+    assert summary["Outcome"] == run["outcome_text"]
     return {"organisations": org_rows, "book": book}
 
 

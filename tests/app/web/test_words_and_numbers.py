@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.runs.schemas import RunRead
-from app.web.outcome import outcome_text
+from app.runs.outcome import in_words
+from app.runs.schemas import Progress, RunRead
 from app.web.render import money, percent, thousands
 from models import RunStatus
 
@@ -46,12 +46,20 @@ def test_money_has_pound_signs_thousands_separators_and_a_real_minus() -> None:
     assert percent(0.0345) == "3.5 %" and percent(0.25, 0) == "25 %"
 
 
-def test_the_outcome_says_what_the_solver_proved() -> None:
-    assert outcome_text(run("optimal")).startswith("Optimal: no plan")
-    assert "proven to be within 2.3 % of the best possible plan" in outcome_text(
-        run("feasible", relative_gap=0.0234)
+def test_a_finished_run_reads_as_the_api_says_and_a_running_one_says_it_may_improve() -> None:
+    finished = run("feasible").model_copy(update={"outcome_text": "Best plan found: NPV £1.0m."})
+    assert in_words(finished) == "Best plan found: NPV £1.0m."
+    assert in_words(run("queued")) == "Waiting for a worker to start it."
+    assert in_words(run("running")) == "Solving: no plan found yet."
+    progress = Progress(
+        phase="joint",
+        incumbent=Decimal("1000000"),
+        best_bound=Decimal("1250000"),
+        relative_gap=0.25,
+        seconds=12.4,
     )
-    assert "stopped before it could say" in outcome_text(run("feasible"))
-    text = outcome_text(run("infeasible", conflicts=["budget", "locks"]))
-    assert "the transition budget; the locks" in text
-    assert "raise the transition budget" in text and "remove or loosen a lock" in text
+    solving = run("running").model_copy(update={"progress": progress})
+    assert in_words(solving) == (
+        "Solving for 12 s: best plan so far NPV £1.0m, proven within 25.0 % of the best possible plan "
+        "(bound £1.2m). It may still improve."
+    )
