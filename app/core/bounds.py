@@ -1,5 +1,5 @@
 """The largest figures the service accepts, the same in uploads, JSON and the database (CHECK constraints
-in migration 0006). A figure beyond them is a typing or unit mistake (pence in a £m column, a total
+in migration 0007). A figure beyond them is a typing or unit mistake (pence in a £m column, a total
 pasted as a line), never a real cost line: refusing it at its cell or field beats a plan built on it,
 and keeps every sum the database makes inside a 64-bit integer. docs/operators/limits.md lists them."""
 

@@ -1,7 +1,7 @@
 """cost line bounds (CHECK constraints) and the token behind each run
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-29 23:01:28.449712
 
 The bounds are those of app/core/bounds.py: pay and non-pay at most £1 billion (in pence), WTE at most
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
