@@ -132,7 +132,7 @@ def in_words(run: RunRead) -> str:
         return run.outcome_text
     progress = run.progress
     if run.status.value == "queued":
-        return "Waiting for a worker to start it."
+        return "Queued: waiting for a worker to start it."
     if run.status.value == "running":
         if progress is None or progress.incumbent is None:
             return "Solving: no plan found yet."

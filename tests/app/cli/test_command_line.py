@@ -126,7 +126,7 @@ def test_runs_list_show_review_and_compare(database: str) -> None:
     assert "Proven to be the best possible plan" in shown.output
     assert "review: not reviewed yet" in shown.output
     waiting = runner.invoke(cli, ["runs", "show", "3"])
-    assert "outcome: Waiting for a worker to start it." in waiting.output
+    assert "outcome: Queued: waiting for a worker to start it." in waiting.output
 
     approved = runner.invoke(cli, ["runs", "review", "1", "--approve", "--comment", "estates later"])
     assert approved.exit_code == 0, approved.output

@@ -49,7 +49,7 @@ def test_money_has_pound_signs_thousands_separators_and_a_real_minus() -> None:
 def test_a_finished_run_reads_as_the_api_says_and_a_running_one_says_it_may_improve() -> None:
     finished = run("feasible").model_copy(update={"outcome_text": "Best plan found: NPV £1.0m."})
     assert in_words(finished) == "Best plan found: NPV £1.0m."
-    assert in_words(run("queued")) == "Waiting for a worker to start it."
+    assert in_words(run("queued")) == "Queued: waiting for a worker to start it."
     assert in_words(run("running")) == "Solving: no plan found yet."
     progress = Progress(
         phase="joint",
