@@ -16,19 +16,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.cost_lines.service import CostLineInput, bulk_upsert
-from app.footprints.schemas import FootprintCreate
-from app.footprints.service import create_footprint
-from app.organisations.schemas import OrganisationCreate
-from app.organisations.service import create_organisation
 from app.runs import service as runs
 from app.runs.schemas import RunCreate
 from app.runs.worker import execute_run
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from models import Run
 from models.session import get_engine, make_engine, session_factory, session_scope
-from tests.app.runs.conftest import COSTS, FP, SMALL_ASSUMPTIONS
-from tests.databases import fresh_database_url
+from tests.app.runs.conftest import FP, SMALL_ASSUMPTIONS, committed_small_footprint
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -36,33 +30,8 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture
 def database(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A migrated database with the small footprint and two finished runs (3- and 2-year horizons)."""
-    with fresh_database_url(backend, tmp_path) as url:
-        monkeypatch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        engine = make_engine(url)
+    with committed_small_footprint(backend, tmp_path, monkeypatch) as (url, engine):
         with session_scope(engine) as session:
-            footprint = create_footprint(session, FootprintCreate(code=FP, name="Test", maturity="advanced"))
-            for org in COSTS:
-                create_organisation(
-                    session, footprint, OrganisationCreate(code=org, name=org, kind="PROVIDER")
-                )
-            bulk_upsert(
-                session,
-                footprint,
-                [
-                    CostLineInput(
-                        organisation=org,
-                        function=f,
-                        financial_year="2017/18",
-                        pay_pence=pay * 100,
-                        non_pay_pence=non_pay * 100,
-                        wte=Decimal(20),
-                    )
-                    for org, functions in COSTS.items()
-                    for f, (pay, non_pay) in functions.items()
-                ],
-            )
             for horizon, label in ((3, "three years"), (2, "two years")):
                 runs.create_run(
                     session,
@@ -77,10 +46,6 @@ def database(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         with session_scope(engine) as session:
             runs.create_run(session, FP, RunCreate(label="waiting"), created_by="planner-jo")
         yield url
-        engine.dispose()
-        get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 def _pounds(pence: int | None) -> str:
