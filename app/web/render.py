@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -143,6 +144,15 @@ async def _delegate(handler: Any, request: Request, exc: Exception) -> Response:
     return result
 
 
+def field_errors(errors: Sequence[Any], skip: int = 0) -> list[dict[str, str]]:
+    """pydantic's errors as the rows a page's error table shows: the field (dotted, `form` for the whole
+    form) and the message; `skip` leading parts of each location are not field names."""
+    return [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[skip:]) or "form", "message": e.get("msg", "")}
+        for e in errors
+    ]
+
+
 def install_page_errors(app: FastAPI) -> None:
     """Errors on pages are pages (the API keeps its problem documents): a missing or ended session goes
     to the sign-in page, everything else is an HTML page with the same status the API would give."""
@@ -165,11 +175,8 @@ def install_page_errors(app: FastAPI) -> None:
         if not is_page_path(request.url.path):
             return await _delegate(api_validation, request, exc)
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")}
-            for e in exc.errors()
-        ]
-        return error_page(request, 422, "The address or form is not valid", errors)
+        # loc starts with where the value came from (path, query, body): not a field the person filled in
+        return error_page(request, 422, "The address or form is not valid", field_errors(exc.errors(), 1))
 
     async def http(request: Request, exc: Exception) -> Response:
         if not is_page_path(request.url.path):

@@ -27,7 +27,7 @@ from app.runs.router import executor
 from app.runs.schemas import ReviewCreate, RunCreate, RunOptions, RunRead
 from app.runs.workbook import write_run_workbook
 from app.web import charts, listing
-from app.web.render import money, page, percent, seconds
+from app.web.render import field_errors, money, page, percent, seconds
 from app.web.session import requires_page
 from app.workbooks.writer import XLSX_MEDIA_TYPE
 from models import ReviewDecision
@@ -131,13 +131,7 @@ def run_request(values: dict[str, str]) -> RunCreate:
     try:
         return RunCreate.model_validate(body)
     except ValidationError as exc:
-        raise Invalid(
-            "The run cannot be started",
-            errors=[
-                {"field": ".".join(str(p) for p in e["loc"]) or "form", "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from exc
+        raise Invalid("The run cannot be started", errors=field_errors(exc.errors())) from exc
 
 
 @router.post("/runs/new")

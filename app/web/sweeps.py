@@ -20,7 +20,7 @@ from app.runs.router import executor
 from app.sweeps import service as sweeps
 from app.sweeps.schemas import SweepCreate
 from app.web import charts, listing
-from app.web.render import page
+from app.web.render import field_errors, page
 from app.web.session import requires_page
 from models import RunStatus
 
@@ -70,7 +70,7 @@ async def start_sweep(
             }
         )
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = field_errors(exc.errors())
         context = await run_in_threadpool(
             lambda: _list_context(session, code, caller, values=values, errors=errors)
         )
