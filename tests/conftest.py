@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.rules import command_line_caller
 from app.auth.service import issue_token
 from app.main import create_app
+from app.runs.executor import QueueOnlyExecutor
 from models import Role
 from tests.databases import BACKENDS, fresh_engine
 
@@ -88,9 +89,23 @@ def make_token(session_factory: sessionmaker[Session]) -> TokenMaker:
     return make
 
 
+@pytest.fixture(scope="session")
+def shared_app() -> FastAPI:
+    """One app for the whole session: building one (routes, OpenAPI checks, descriptions) takes about
+    75 ms, which once per test was seconds of every `make test`. Tests point it at their own transaction
+    (`api_app`); a test that changes the app itself builds its own with `create_app`."""
+    return create_app(executor=QueueOnlyExecutor())
+
+
 @pytest.fixture
-def api_app(session_factory: sessionmaker[Session]) -> FastAPI:
-    return create_app(session_factory=session_factory)
+def api_app(shared_app: FastAPI, session_factory: sessionmaker[Session]) -> Iterator[FastAPI]:
+    shared_app.state.session_factory = session_factory
+    shared_app.state.run_executor = QueueOnlyExecutor()
+    try:
+        yield shared_app
+    finally:
+        # No later test may reach this test's (rolled back) transaction through the app.
+        del shared_app.state.session_factory
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 that signs in through the sign-in form like a person would.
 
 The demo footprint, a second footprint and one finished run are made once per module and backend (loading
-the demo and solving take most of a second each); every test then runs in a SAVEPOINT of that module's
+the demo and solving take a third of a second); every test then runs in a SAVEPOINT of that module's
 transaction, rolled back when it ends, so tests still see only their own changes.
 """
 
@@ -72,7 +72,7 @@ def world(engine: Engine) -> Iterator[World]:
                 run = runs.create_run(
                     session,
                     DEMO,
-                    RunCreate(label="base", options=RunOptions(time_limit=1)),
+                    RunCreate(label="base", options=RunOptions(time_limit=0.1)),
                     created_by="test",
                 )
                 session.commit()
@@ -101,7 +101,8 @@ def demo(world: World) -> str:
 
 @pytest.fixture
 def finished_run(world: World) -> int:
-    """A demo run solved by the worker's own code (HiGHS, 1 s), with its plan, years and organisations."""
+    """A demo run solved by the worker's own code (HiGHS, 0.1 s: a feasible plan, which is all the pages need),
+    with its plan, years and organisations."""
     return world.run_id
 
 

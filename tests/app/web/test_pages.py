@@ -216,42 +216,47 @@ MAY = {
 }
 
 
-def test_every_page_every_role_every_footprint(
+def test_every_page_answers_each_role_and_footprint_as_the_rules_say(
     api_app: FastAPI, page_client_as: PageClientMaker, demo: str, client: TestClient
 ) -> None:
+    """Every page declares the need written out above, and is then asked three times: by a role that
+    lacks its need (403), by one that holds it (never 401 or 403), and for a footprint the token was not
+    granted (404, as for one that does not exist). The checks behind the answers are the API's own
+    (`admit`, app/auth/access.py), whose full route x role matrix is tests/app/auth/test_access_matrix.py;
+    asking every role every page here again only cost seconds of every `make test`."""
     from app.auth.access import declared_needs
 
     walked = {(method, path): declared_needs(route) for method, path, route in page_routes(api_app)}
     assert {key: [n.value for n in needs] for key, needs in walked.items()} == {
         key: [need] for key, need in PAGE_NEEDS.items()
     }
-    failures = []
+    visitors = {}
     for role in MAY:
-        own = (DEMO,) if role != "analyst" else ()
-        visitor = page_client_as(role, *own)
-        csrf = csrf_of(visitor.get(f"/ui/footprints/{DEMO}").text)
-        for (method, path), need in PAGE_NEEDS.items():
-            if need == "public" or "{code}" not in path:
-                continue
-            for footprint in (DEMO, OTHER):
-                url = path.format(code=footprint, run_id=999999, sweep_id=999999)
-                if path.endswith("/compare"):
-                    url += "?a=999998&b=999999"
-                if method == "GET":
-                    response = visitor.get(url, follow_redirects=False)
-                else:
-                    response = visitor.post(url, data={"csrf_token": csrf}, follow_redirects=False)
-                if footprint == OTHER and role != "analyst":
-                    expected = 404  # as for a footprint that does not exist
-                elif need not in MAY[role]:
-                    expected = 403
-                else:
-                    expected = None  # allowed: whatever the (missing) run or sweep gives, never 401/403
-                got = response.status_code
-                if (expected is not None and got != expected) or (expected is None and got in (401, 403)):
-                    failures.append(f"{role} {method} {url}: {got}, expected {expected or 'access'}")
-                if got in (403, 404):
-                    assert "text/html" in response.headers["content-type"], url
+        visitor = page_client_as(role, *((DEMO,) if role != "analyst" else ()))  # analysts see every footprint
+        visitors[role] = (visitor, csrf_of(visitor.get(f"/ui/footprints/{DEMO}").text))
+    failures = []
+    for (method, path), need in PAGE_NEEDS.items():
+        if need == "public" or "{code}" not in path:
+            continue
+        lacking = next((role for role, needs in MAY.items() if need not in needs), None)
+        holding = next(role for role, needs in MAY.items() if need in needs and role != "analyst")
+        asks = [(holding, DEMO, None), (holding, OTHER, 404)]
+        if lacking is not None:
+            asks.append((lacking, DEMO, 403))
+        for role, footprint, expected in asks:
+            visitor, csrf = visitors[role]
+            url = path.format(code=footprint, run_id=999999, sweep_id=999999)
+            if path.endswith("/compare"):
+                url += "?a=999998&b=999999"
+            if method == "GET":
+                response = visitor.get(url, follow_redirects=False)
+            else:
+                response = visitor.post(url, data={"csrf_token": csrf}, follow_redirects=False)
+            got = response.status_code
+            if (expected is not None and got != expected) or (expected is None and got in (401, 403)):
+                failures.append(f"{role} {method} {url}: {got}, expected {expected or 'access'}")
+            if got in (403, 404):
+                assert "text/html" in response.headers["content-type"], url
     assert not failures, "\n".join(failures)
 
 
