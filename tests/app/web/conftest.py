@@ -101,8 +101,8 @@ def demo(world: World) -> str:
 
 @pytest.fixture
 def finished_run(world: World) -> int:
-    """A demo run solved by the worker's own code (HiGHS, 0.1 s: a feasible plan, which is all the pages need),
-    with its plan, years and organisations."""
+    """A demo run solved by the worker's own code (HiGHS, 0.1 s: a feasible plan, all the pages need), with
+    its plan, years and organisations."""
     return world.run_id
 
 

@@ -232,7 +232,8 @@ def test_every_page_answers_each_role_and_footprint_as_the_rules_say(
     }
     visitors = {}
     for role in MAY:
-        visitor = page_client_as(role, *((DEMO,) if role != "analyst" else ()))  # analysts see every footprint
+        # analysts are not scoped to footprints: they see every one
+        visitor = page_client_as(role, *((DEMO,) if role != "analyst" else ()))
         visitors[role] = (visitor, csrf_of(visitor.get(f"/ui/footprints/{DEMO}").text))
     failures = []
     for (method, path), need in PAGE_NEEDS.items():
