@@ -60,6 +60,10 @@ class RunOrganisation(Base):
     # brings it there (share - attributed, positive = received), summed over its hubs.
     share_pence: Mapped[int | None] = mapped_column(BigInteger, default=None)
     recharge_pence: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Its attributed net cash in each year of the horizon (year 1 first), undiscounted pence, before any
+    # recharge; a year's figures over the organisations add up to the run's net cash of that year. Null for
+    # runs stored before migration 0008, which did not record it.
+    net_cash_by_year_pence: Mapped[list[int] | None] = mapped_column(JSON, default=None)
 
 
 class RunHubShare(Base):

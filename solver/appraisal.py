@@ -151,12 +151,14 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
     years = range(1, problem.years + 1)
     discount = {t: (1.0 + problem.discount_rate) ** -t for t in years}
     attributed = {o: 0.0 for o in problem.organisations}
+    cash = {o: [0.0] * problem.years for o in problem.organisations}  # undiscounted, year t at t - 1
     in_a_hub: set[str] = set()
     # (function, host) -> organisation -> its attributed NPV from that hub alone (shared mode's basis)
     by_hub: dict[tuple[str, str], dict[str, float]] = {}
 
     def credit(hub: Hub, org: str, amount: float, year: int) -> None:
         attributed[org] = attributed.get(org, 0.0) + amount * discount[year]
+        cash.setdefault(org, [0.0] * problem.years)[year - 1] += amount
         part = by_hub.setdefault((hub.function, hub.host), {})
         part[org] = part.get(org, 0.0) + amount * discount[year]
 
@@ -253,6 +255,7 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
             ),
             share=shares.get(o, 0.0) if problem.board_shared else None,
             recharge=recharges.get(o, 0.0) if problem.board_shared else None,
+            net_cash=cash[o],
         )
         for o, value in attributed.items()
     ]

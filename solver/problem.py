@@ -251,6 +251,9 @@ class OrganisationFigures:
     # the recharge that brings it there (share - attributed NPV, positive = received).
     share: float | None = None
     recharge: float | None = None
+    # Its attributed net cash in each year 1..Y, undiscounted, before any recharge: what attributed_npv
+    # discounts. The organisations' figures for a year add up to that year's net cash.
+    net_cash: list[float] = field(default_factory=list)
 
 
 @dataclass

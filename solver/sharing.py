@@ -127,6 +127,8 @@ class OrganisationPence:
     attributed: int
     share: int | None  # shared mode only
     recharge: int | None
+    # Its attributed net cash in years 1..Y, undiscounted; a year's figures add up to that year's net cash.
+    net_cash_by_year: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,12 +145,13 @@ def settle_in_pence(appraisal: Appraisal, shared: bool) -> Settlement:
     """The attribution (and, when `shared`, each hub's agreement) of `appraisal` in whole pence."""
     total = pence(appraisal.npv)
     orgs = [o.organisation for o in appraisal.organisations]
+    cash = _cash_by_year(appraisal)
     if not shared or not appraisal.agreements:
         attributed = apportion(total, [o.attributed_npv * 100.0 for o in appraisal.organisations])
         return Settlement(
             npv=total,
             organisations=[
-                OrganisationPence(o, a, 0 if shared else None, 0 if shared else None)
+                OrganisationPence(o, a, 0 if shared else None, 0 if shared else None, cash[o])
                 for o, a in zip(orgs, attributed, strict=True)
             ],
         )
@@ -180,6 +183,17 @@ def settle_in_pence(appraisal: Appraisal, shared: bool) -> Settlement:
         hubs.append(HubPence(agreement.host, agreement.function, hub_total, agreement.binds_board, settled))
     return Settlement(
         npv=total,
-        organisations=[OrganisationPence(o, own[o], share[o], share[o] - own[o]) for o in own],
+        organisations=[OrganisationPence(o, own[o], share[o], share[o] - own[o], cash[o]) for o in own],
         hubs=hubs,
     )
+
+
+def _cash_by_year(appraisal: Appraisal) -> dict[str, list[int]]:
+    """Each organisation's net cash by year in pence, each year's apportioned to that year's net cash (as
+    the run stores it) so that the Years sheet and the organisations' figures reconcile to the penny."""
+    cash: dict[str, list[int]] = {o.organisation: [] for o in appraisal.organisations}
+    for index, year in enumerate(appraisal.years):
+        parts = [o.net_cash[index] * 100.0 if o.net_cash else 0.0 for o in appraisal.organisations]
+        for o, amount in zip(appraisal.organisations, apportion(pence(year.net_cash), parts), strict=True):
+            cash[o.organisation].append(amount)
+    return cash

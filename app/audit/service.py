@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +11,13 @@ from sqlalchemy.orm import Session
 
 from app.audit.schemas import AuditEntryRead, AuditPage
 from app.auth.rules import Caller
+from app.core.errors import unknown_filter_value
 from app.core.pagination import keyset_page
-from models import AuditEntry
+from models import AuditEntry, Footprint
+
+# What the command line records (every other action is the name of the API route or page form that wrote).
+IMPORT_WORKBOOK = "import_workbook"
+COMMAND_LINE_ACTIONS = (IMPORT_WORKBOOK,)
 
 
 def record(
@@ -49,8 +54,14 @@ def list_entries(
     until: datetime | None = None,
     limit: int = 100,
     cursor: str | None = None,
+    actions: Collection[str] = (),
 ) -> AuditPage:
-    """Newest first; the cursor walks back in time, so entries added meanwhile never shift a page."""
+    """Newest first; the cursor walks back in time, so entries added meanwhile never shift a page.
+
+    `actions` are those that can be recorded (the writing routes' names and COMMAND_LINE_ACTIONS); an
+    `action` or footprint that is neither one of them nor in the trail already is refused (422 naming the
+    allowed values), not answered with an empty page."""
+    _check_filters(session, footprints, action, actions)
     query = select(AuditEntry)
     if actor:
         query = query.where(AuditEntry.actor == actor)
@@ -72,3 +83,22 @@ def list_entries(
         descending=True,
     )
     return AuditPage.model_validate(page.model_dump())
+
+
+def _check_filters(
+    session: Session, footprints: Sequence[str] | None, action: str | None, actions: Collection[str]
+) -> None:
+    # Values already in the trail stay searchable after their footprint is deleted or a route renamed.
+    if action:
+        recorded = set(session.scalars(select(AuditEntry.action).distinct()))
+        allowed = sorted(recorded | set(actions) | set(COMMAND_LINE_ACTIONS))
+        if action not in allowed:
+            raise unknown_filter_value("action", action, "action", allowed)
+    for code in footprints or ():
+        known = set(session.scalars(select(Footprint.code))) | set(
+            session.scalars(
+                select(AuditEntry.footprint_code).where(AuditEntry.footprint_code.is_not(None)).distinct()
+            )
+        )
+        if code not in known:
+            raise unknown_filter_value("footprint", code, "footprint", sorted(known))

@@ -161,6 +161,15 @@ def page_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
             yield method, path, route
 
 
+def audited_actions(app: FastAPI) -> set[str]:
+    """The actions `admit` records: the names of the routes (API and pages) a write need guards."""
+    return {
+        getattr(route, "name", None) or method
+        for method, _, route in all_routes(app)
+        if method not in ("GET", "HEAD", "OPTIONS") and any(need.is_write for need in declared_needs(route))
+    }
+
+
 def is_page_path(path: str) -> bool:
     return path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
 

@@ -80,7 +80,7 @@ def import_workbook(
     import json
     from pathlib import Path
 
-    from app.audit.service import record
+    from app.audit.service import IMPORT_WORKBOOK, record
     from app.auth.rules import command_line_caller
     from app.core.errors import ProblemError
     from app.settings import get_settings
@@ -124,7 +124,7 @@ def import_workbook(
             else:
                 problem = None
                 outcome = {"upload_id": report.upload_id, "file_name": path.name, "status": "accepted"}
-            record(session, caller, "import_workbook", footprint_code=footprint, details=outcome)
+            record(session, caller, IMPORT_WORKBOOK, footprint_code=footprint, details=outcome)
     finally:
         engine.dispose()
     if problem is not None:

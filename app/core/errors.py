@@ -6,6 +6,7 @@ the list is in PROBLEM_TYPES, the OpenAPI description and docs/analysts/index.md
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -187,6 +188,18 @@ class Invalid(ProblemError):
         self, detail: str, errors: list[dict[str, Any]] | None = None, *, kind: str = "invalid-data"
     ) -> None:
         super().__init__(422, detail, errors=errors, kind=kind)
+
+
+def unknown_filter_value(parameter: str, value: str, what: str, allowed: Sequence[str]) -> Invalid:
+    """A filter value that matches nothing by construction (a function that does not exist, an action
+    nothing records): a mistake, not an empty list, so 422 naming the values that would mean something."""
+    shown = ", ".join(allowed[:60]) + (f" and {len(allowed) - 60} more" if len(allowed) > 60 else "")
+    message = f"There is no {what} {value!r}." + (f" Use one of: {shown}." if allowed else "")
+    return Invalid(
+        message,
+        errors=[{"loc": ["query", parameter], "value": value, "message": message, "allowed": list(allowed)}],
+        kind="unknown-filter-value",
+    )
 
 
 def problem_response(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound, unknown_filter_value
 from app.core.financial_years import NotAFinancialYear, parse_financial_year
 from app.core.money import to_pence, to_pounds
 from app.core.pagination import decode_cursor, decode_cursor_total, encode_cursor
@@ -235,16 +235,6 @@ def list_cost_lines(
     )
 
 
-def _unknown(parameter: str, value: str, what: str, allowed: Sequence[str]) -> Invalid:
-    shown = ", ".join(allowed[:60]) + (f" and {len(allowed) - 60} more" if len(allowed) > 60 else "")
-    message = f"There is no {what} {value!r}." + (f" Use one of: {shown}." if allowed else "")
-    return Invalid(
-        message,
-        errors=[{"loc": ["query", parameter], "value": value, "message": message, "allowed": list(allowed)}],
-        kind="unknown-filter-value",
-    )
-
-
 def _checked_filters(
     session: Session,
     footprints: Sequence[str] | None,
@@ -260,11 +250,11 @@ def _checked_filters(
         for code in footprints:
             if code not in known:
                 visible = sorted(session.scalars(select(Footprint.code)))
-                raise _unknown("footprint", code, "footprint", visible)
+                raise unknown_filter_value("footprint", code, "footprint", visible)
     if function:
         keys = function_keys(session)
         if function not in keys:
-            raise _unknown("function", function, "function", sorted(keys))
+            raise unknown_filter_value("function", function, "function", sorted(keys))
     if organisation:
         codes = select(Organisation.code).order_by(Organisation.code).distinct()
         if footprints is not None:
@@ -274,7 +264,8 @@ def _checked_filters(
         allowed = list(session.scalars(codes))
         if organisation not in allowed:
             where = "in " + ", ".join(footprints) if footprints else "in any footprint"
-            raise _unknown("organisation", organisation, f"organisation {where} with the code", allowed)
+            what = f"organisation {where} with the code"
+            raise unknown_filter_value("organisation", organisation, what, allowed)
     if financial_year:
         try:
             financial_year = parse_financial_year(financial_year)

@@ -1,6 +1,6 @@
 """Sheets of the result workbook that explain its figures: settings as a two-column table of real
-numbers, the baseline each organisation's savings come from, and a glossary of the words the workbook
-uses. (app/runs/workbook.py assembles the workbook.)"""
+numbers, the baseline each organisation's savings come from, each organisation's net cash by year, and a
+glossary of the words the workbook uses. (app/runs/workbook.py assembles the workbook.)"""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.core.money import to_pounds
 from app.workbooks.writer import Column, SheetWriter
-from models import Function
+from models import Function, RunOrganisation
 
-BASELINE, GLOSSARY = "Baseline", "Glossary"
+BASELINE, GLOSSARY, CASH_BY_ORGANISATION = "Baseline", "Glossary", "Cash by organisation"
 
 # (label, value, kind): kind is a writer cell kind ("pounds", "percent", "seconds", ...) or None for text
 Setting = tuple[str, Any, str | None]
@@ -154,4 +154,58 @@ def glossary_sheet(workbook: Any) -> None:
     writer = SheetWriter(workbook, GLOSSARY, [Column("Term", width=30), Column("Meaning", width=110)])
     for term, meaning in GLOSSARY_TERMS:
         writer.append([term, meaning])
+    writer.finish()
+
+
+def cash_by_organisation_sheet(
+    workbook: Any, rows: Sequence[RunOrganisation], horizon: int, names: dict[str, dict[str, Any]]
+) -> None:
+    """Each organisation's attributed net cash in each year (before any recharge), its total over the
+    horizon and its attributed NPV, with a last row for all organisations that equals the Years sheet's
+    net cash year by year (the run stores the split settled to the penny, solver/sharing.py)."""
+    recorded = all(r.net_cash_by_year_pence is not None for r in rows)
+    note = (
+        "Each organisation's own net cash each year: its savings less its share of the costs of sharing, "
+        "before any cost-sharing recharge (see Hub agreements). Undiscounted; the NPV column discounts it."
+        if recorded
+        else "This run was stored before the planner recorded each organisation's net cash by year: run "
+        "the footprint again to see it. The attributed NPVs are on the Organisations sheet."
+    )
+    writer = SheetWriter(
+        workbook,
+        CASH_BY_ORGANISATION,
+        [
+            Column("Organisation", width=14),
+            Column("Name", width=40),
+            *(Column(f"Year {year}", "money", width=16) for year in range(1, horizon + 1)),
+            Column("Total over the horizon", "money", width=20),
+            Column("Attributed NPV", "money", width=18),
+        ],
+    )
+    if recorded:
+        totals = [0] * horizon
+        for r in rows:
+            cash = list(r.net_cash_by_year_pence or [])
+            totals = [a + b for a, b in zip(totals, cash, strict=True)]
+            writer.append(
+                [
+                    r.organisation,
+                    names.get(r.organisation, {}).get("name", ""),
+                    *(to_pounds(amount) for amount in cash),
+                    to_pounds(sum(cash)),
+                    to_pounds(r.attributed_npv_pence),
+                ]
+            )
+        writer.append(
+            [
+                "All",
+                "All organisations (= net cash on the Years sheet)",
+                *(to_pounds(amount) for amount in totals),
+                to_pounds(sum(totals)),
+                to_pounds(sum(r.attributed_npv_pence for r in rows)),
+            ]
+        )
+    # Below the table, not above it: the header stays the first row, the one frozen.
+    writer.sheet.append([])
+    writer.append_labels([note])
     writer.finish()

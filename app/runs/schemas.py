@@ -132,6 +132,13 @@ class RunYears(BaseModel):
     years: list[YearRead]
 
 
+class OrganisationYear(BaseModel):
+    year: int = Field(description="year of the plan, 1 to the horizon")
+    net_cash: SignedPounds = Field(
+        description="the organisation's attributed net cash that year, undiscounted"
+    )
+
+
 class OrganisationResult(BaseModel):
     organisation: str
     attributed_npv: SignedPounds = Field(description="its own position before any recharge (rule 10)")
@@ -141,6 +148,12 @@ class OrganisationResult(BaseModel):
     )
     recharge: SignedPounds | None = Field(
         default=None, description="shared mode: share − attributed NPV; positive = received"
+    )
+    net_cash_by_year: list[OrganisationYear] | None = Field(
+        default=None,
+        description="its attributed net cash in each year, undiscounted, before any recharge (year 1 first); "
+        "a year's figures over the organisations add up to the run's net cash that year. Null for runs "
+        "stored before this was recorded.",
     )
 
 

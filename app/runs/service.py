@@ -32,6 +32,7 @@ from app.runs.schemas import (
     HubAgreementResult,
     HubParticipantResult,
     OrganisationResult,
+    OrganisationYear,
     PlanHub,
     PlanMove,
     ReviewCreate,
@@ -58,7 +59,7 @@ from models import (
 )
 from models.base import utcnow
 from solver.problem import Hub, Move, Plan, Progress
-from solver.sharing import settle_in_pence
+from solver.sharing import pence, settle_in_pence
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 FINISHED = (RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE, RunStatus.ERROR, RunStatus.CANCELLED)
@@ -88,11 +89,6 @@ def note(run: Run, event: str, at: datetime | None = None, **details: Any) -> No
 
 def this_worker() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
-
-
-def pence(pounds: float) -> int:
-    """Round the solver's float pounds to the penny, half away from zero, via the exact decimal."""
-    return int((Decimal(repr(pounds)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 # ---- creation ------------------------------------------------------------------------------------
@@ -378,6 +374,7 @@ def store_outcome(session: Session, run_id: int, plan: Plan, seconds: float) -> 
                     binds_board=binds[o.organisation],
                     share_pence=o.share,
                     recharge_pence=o.recharge,
+                    net_cash_by_year_pence=o.net_cash_by_year,
                 )
             )
         for agreement in settled.hubs:
@@ -703,6 +700,12 @@ def organisations(session: Session, code: str, run_id: int) -> RunOrganisations:
                 binds_board=r.binds_board,
                 share=None if r.share_pence is None else to_pounds(r.share_pence),
                 recharge=None if r.recharge_pence is None else to_pounds(r.recharge_pence),
+                net_cash_by_year=None
+                if r.net_cash_by_year_pence is None
+                else [
+                    OrganisationYear(year=year, net_cash=to_pounds(amount))
+                    for year, amount in enumerate(r.net_cash_by_year_pence, start=1)
+                ],
             )
             for r in rows
         ],

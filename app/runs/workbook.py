@@ -25,6 +25,7 @@ from app.runs.problem_builder import baseline_warnings
 from app.runs.result_sheets import (
     Setting,
     baseline_sheet,
+    cash_by_organisation_sheet,
     function_labels,
     glossary_sheet,
     settings_sheet,
@@ -223,9 +224,10 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
             Column("Recharge (NPV, + received)", "money", width=24),
         ],
     )
-    for o in session.scalars(
+    organisation_rows = session.scalars(
         select(RunOrganisation).where(RunOrganisation.run_id == run.id).order_by(RunOrganisation.organisation)
-    ):
+    ).all()
+    for o in organisation_rows:
         known = names.get(o.organisation, {})
         organisations.append(
             [
@@ -240,6 +242,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
         )
     organisations.finish()
     _agreements_sheet(workbook, session, run.id, names, labels)
+    cash_by_organisation_sheet(workbook, organisation_rows, len(years), names)
 
     money = [
         ("Savings", "savings_pence"),

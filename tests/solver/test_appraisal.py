@@ -111,6 +111,28 @@ def test_attribution_by_hand_and_sums_to_npv() -> None:
     assert sum(attributed.values()) == pytest.approx(appraisal.npv, abs=1e-6)
 
 
+def test_each_organisations_net_cash_by_year_by_hand() -> None:
+    """The undiscounted figures the attribution discounts (the workbook's Cash by organisation sheet)."""
+    problem = two_year_footprint()
+    appraisal = appraise(problem, hubs_from_assignment(problem, GROWING_HUB))
+    cash = {o.organisation: o.net_cash for o in appraisal.organisations}
+    r_min = 0.10
+    assert cash["H"] == pytest.approx(
+        [
+            r_min * 1_000_000 + (150_000 - r_min * 1_500_000) - 50_000 - 100_000,  # -50,000
+            r_min * 1_000_000 + (420_000 - r_min * 2_100_000) - 50_000,  # 260,000
+        ]
+    )
+    assert cash["M1"] == pytest.approx([r_min * 500_000 - 0.2 * 500_000, r_min * 500_000])  # -50,000; 50,000
+    assert cash["M2"] == pytest.approx([0, r_min * 600_000 - 0.2 * 600_000 - 30_000])  # 0; -90,000
+    assert cash["X"] == [0, 0]
+    for index, year in enumerate(appraisal.years):  # -100,000 and 220,000
+        assert sum(c[index] for c in cash.values()) == pytest.approx(year.net_cash)
+    for o in appraisal.organisations:
+        discounted = sum(amount / 1.05 ** (t + 1) for t, amount in enumerate(o.net_cash))
+        assert discounted == pytest.approx(o.attributed_npv)
+
+
 def test_binds_board_only_for_hub_organisations_at_minus_theta() -> None:
     m2_attributed = -90_000 / 1.05**2
     problem = two_year_footprint(board_acceptability=True, theta=-m2_attributed)

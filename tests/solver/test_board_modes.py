@@ -14,6 +14,7 @@ from solver.enumerate import enumerate_optimum
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint, generate_tiny
 from solver.problem import (
+    Appraisal,
     BoardMode,
     FunctionAssumptions,
     Lock,
@@ -23,7 +24,7 @@ from solver.problem import (
     Status,
     Tier,
 )
-from solver.sharing import apportion, pence, settle_in_pence
+from solver.sharing import Settlement, apportion, pence, settle_in_pence
 from solver.solve import solve
 from tests.solver.conftest import SPEC_OPTIMA, load_spec_instance
 from tests.solver.test_vs_enumeration import assert_matches_enumeration
@@ -226,15 +227,30 @@ def test_shared_attribution_settles_to_the_penny(seed: int) -> None:
                 problem.c(q.organisation, hub.function) * sum(df[q.first_year :]) for q in hub.participants
             )
             assert abs(p.share - agreement.npv * 100 * weight / total) <= 1
+    _net_cash_by_year_settles(appraisal, settled)
 
 
 def test_own_mode_attribution_settles_to_the_penny() -> None:
     problem = generate_footprint(10, 6, 5, seed=0, board_mode=BoardMode.OWN)
     plan = greedy_plan(problem)
     assert plan
-    settled = settle_in_pence(appraise(problem, plan), shared=False)
+    appraisal = appraise(problem, plan)
+    settled = settle_in_pence(appraisal, shared=False)
     assert sum(o.attributed for o in settled.organisations) == settled.npv
     assert all(o.share is None for o in settled.organisations)
+    _net_cash_by_year_settles(appraisal, settled)
+
+
+def _net_cash_by_year_settles(appraisal: Appraisal, settled: Settlement) -> None:
+    """Each year's organisations add up to the year's net cash as a run stores it, every figure within a
+    penny of its own rounding."""
+    for index, year in enumerate(appraisal.years):
+        assert sum(o.net_cash_by_year[index] for o in settled.organisations) == pence(year.net_cash)
+    for figures, o in zip(appraisal.organisations, settled.organisations, strict=True):
+        assert len(o.net_cash_by_year) == len(appraisal.years)
+        for amount, exact in zip(o.net_cash_by_year, figures.net_cash, strict=True):
+            assert abs(amount - exact * 100) <= 1
+    assert any(any(o.net_cash_by_year) for o in settled.organisations)
 
 
 def test_apportion_moves_only_the_pennies_that_do_not_add_up() -> None:

@@ -90,3 +90,26 @@ def test_only_admins_read_the_trail(client: TestClient, client_as: ClientMaker) 
     make_footprint(client, OWN)
     for role, footprints in (("finance_director", [OWN]), ("planner", [OWN]), ("analyst", [])):
         problem(client_as(role, *footprints).get("/audit"), 403)
+
+
+def test_unknown_action_or_footprint_names_the_allowed_values(client: TestClient) -> None:
+    make_footprint(client, OWN)
+    make_organisation(client, OWN, "RAA")
+    action = problem(client.get("/audit", params={"action": "create_organisaton"}), 422)
+    assert action["type"].endswith("/unknown-filter-value")
+    assert action["errors"][0]["loc"] == ["query", "action"]
+    allowed = action["errors"][0]["allowed"]
+    # every write a route records, and the command line's import, even those nobody has done yet
+    assert {"create_organisation", "update_cost_line", "review_run", "import_workbook"} <= set(allowed)
+    assert "list_organisations" not in allowed and "create_organisation" in action["detail"]
+    footprint = problem(client.get("/audit", params={"footprint": "E54000099"}), 422)
+    assert footprint["errors"][0]["loc"] == ["query", "footprint"]
+    assert OWN in footprint["errors"][0]["allowed"]
+    # a known value nothing has been recorded for yet is an empty page, not an error
+    assert client.get("/audit", params={"action": "review_run"}).json()["total"] == 0
+    both = {"footprint": OWN, "action": "create_organisation"}
+    assert client.get("/audit", params=both).json()["total"] == 1
+    make_footprint(client, OTHER)
+    client.delete(f"/footprints/{OTHER}")
+    # the trail of a deleted footprint stays searchable
+    assert client.get("/audit", params={"footprint": OTHER}).json()["total"] >= 1

@@ -13,9 +13,11 @@ from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.runs.worker import execute_run
+from models import RunOrganisation
 from tests.app.runs.conftest import COSTS, FP, RUNS, launch, small_footprint
 
 
@@ -166,3 +168,58 @@ def test_the_chart_axes_show_their_labels_and_pounds(
     number_format = axes["valAx"].find(f"{c}numFmt")
     assert number_format is not None and number_format.get("sourceLinked") == "0"
     assert number_format.get("formatCode", "").startswith('"£"#,##0')
+
+
+def test_each_organisations_net_cash_by_year_reconciles_with_the_years_and_the_api(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    small_footprint(client)
+    run = _finished_run(client, session_factory)
+    years = client.get(f"{RUNS}/{run['id']}/years").json()["years"]
+    organisations = client.get(f"{RUNS}/{run['id']}/organisations").json()["organisations"]
+    by_api = {
+        o["organisation"]: [Decimal(y["net_cash"]) for y in o["net_cash_by_year"]] for o in organisations
+    }
+    assert [y["year"] for y in organisations[0]["net_cash_by_year"]] == [1, 2, 3]
+    assert set(by_api) == set(COSTS)
+    for index, year in enumerate(years):  # a year's organisations add up to its net cash, to the penny
+        assert sum(cash[index] for cash in by_api.values()) == Decimal(year["net_cash"])
+    assert any(cash[0] < 0 for cash in by_api.values()), "someone pays to move in year 1"
+    for o in organisations:  # discounted, each row is the organisation's attributed NPV (a penny a year)
+        cash = by_api[o["organisation"]]
+        discounted = sum(c * Decimal(str(y["discount_factor"])) for c, y in zip(cash, years, strict=True))
+        assert abs(discounted - Decimal(o["attributed_npv"])) <= Decimal("0.05")
+
+    book, _ = _workbook(client, run["id"])
+    sheet = book["Cash by organisation"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["Organisation", "Name", "Year 1", "Year 2", "Year 3"] + [
+        "Total over the horizon",
+        "Attributed NPV",
+    ]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value}
+    for code, cash in by_api.items():
+        row = rows[code]
+        assert [Decimal(str(c.value)) for c in row[2:5]] == cash
+        assert Decimal(str(row[5].value)) == sum(cash)
+        assert all(c.data_type == "n" and "£" in c.number_format for c in row[2:7])
+    total = rows["All"]
+    assert [Decimal(str(c.value)) for c in total[2:5]] == [Decimal(y["net_cash"]) for y in years]
+    assert Decimal(str(total[6].value)) == Decimal(client.get(f"{RUNS}/{run['id']}").json()["npv"])
+    assert sheet.freeze_panes == "A2"
+
+
+def test_a_run_stored_before_the_split_was_recorded_says_so(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    small_footprint(client)
+    run = _finished_run(client, session_factory)
+    with session_factory() as session:  # as migration 0008 leaves the runs stored before it
+        stored = update(RunOrganisation).where(RunOrganisation.run_id == run["id"])
+        session.execute(stored.values(net_cash_by_year_pence=None))
+        session.commit()
+    organisations = client.get(f"{RUNS}/{run['id']}/organisations").json()["organisations"]
+    assert all(o["net_cash_by_year"] is None for o in organisations)
+    book, _ = _workbook(client, run["id"])
+    text = [row[0] for row in book["Cash by organisation"].iter_rows(min_row=2, values_only=True) if row[0]]
+    assert len(text) == 1 and "run the footprint again" in text[0]
