@@ -133,6 +133,8 @@ class RunYears(BaseModel):
 
 
 class OrganisationYear(BaseModel):
+    """One organisation's attributed net cash in one year of the plan."""
+
     year: int = Field(description="year of the plan, 1 to the horizon")
     net_cash: SignedPounds = Field(
         description="the organisation's attributed net cash that year, undiscounted"
