@@ -94,11 +94,10 @@ def _check_filters(
         allowed = sorted(recorded | set(actions) | set(COMMAND_LINE_ACTIONS))
         if action not in allowed:
             raise unknown_filter_value("action", action, "action", allowed)
-    for code in footprints or ():
-        known = set(session.scalars(select(Footprint.code))) | set(
-            session.scalars(
-                select(AuditEntry.footprint_code).where(AuditEntry.footprint_code.is_not(None)).distinct()
-            )
-        )
-        if code not in known:
-            raise unknown_filter_value("footprint", code, "footprint", sorted(known))
+    if footprints:
+        # A deleted footprint's trail stays searchable too.
+        recorded = session.scalars(select(AuditEntry.footprint_code).distinct())
+        known = set(session.scalars(select(Footprint.code))) | {code for code in recorded if code is not None}
+        for code in footprints:
+            if code not in known:
+                raise unknown_filter_value("footprint", code, "footprint", sorted(known))
