@@ -96,8 +96,8 @@ def _check_filters(
             raise unknown_filter_value("action", action, "action", allowed)
     if footprints:
         # A deleted footprint's trail stays searchable too.
-        recorded = session.scalars(select(AuditEntry.footprint_code).distinct())
-        known = set(session.scalars(select(Footprint.code))) | {code for code in recorded if code is not None}
+        in_trail = session.scalars(select(AuditEntry.footprint_code).distinct())
+        known = set(session.scalars(select(Footprint.code))) | {code for code in in_trail if code is not None}
         for code in footprints:
             if code not in known:
                 raise unknown_filter_value("footprint", code, "footprint", sorted(known))
