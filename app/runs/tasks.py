@@ -72,7 +72,9 @@ def make_celery(settings: Settings) -> Celery:
     )
     app.conf.stpplan_settings = settings
 
-    @app.task(name=TASK_NAME, bind=True, ignore_result=True)
+    # shared=False: the task belongs to this app only. A shared task is added to every Celery app made
+    # after it, so a second make_celery in one process (tests, the CLI) met the first one's under the name.
+    @app.task(name=TASK_NAME, bind=True, ignore_result=True, shared=False)
     def execute_run_task(self: Task, run_id: int) -> str | None:
         return run_task(self.app.conf.stpplan_settings, run_id, _delivery(self))
 
