@@ -11,8 +11,9 @@ and alternately, `--repeat` times each:
 - pages: the same test followed by tests/app/web/ without test_browser.py,
 
 each in a fresh `pytest -n 0` process, and prints the median wall time of each, their difference (what the
-page tests cost on one core) and half of it (what they add to `pytest -n 2`, whose two workers share the
-page tests between them). PostgreSQL is the one `.ci/run` uses, 127.0.0.1:5432/test, unless
+page tests cost on one core) and half of it: what they add to `make test`'s `pytest -n 2 --dist loadfile`,
+whose two workers share the suite's files between them (the page tests' file on one of them, its solved
+demo built once per backend). PostgreSQL is the one `.ci/run` uses, 127.0.0.1:5432/test, unless
 TEST_DATABASE_URL says otherwise; `--sqlite-only` leaves it out.
 """
 
