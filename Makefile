@@ -37,8 +37,9 @@ lint: install
 	$(BIN)/ruff check app models solver migrations fixtures tests benchmarks docsite docs/examples
 	$(BIN)/ruff format --check app models solver migrations fixtures tests benchmarks docsite docs/examples
 
+# benchmarks too: nothing else runs them, and a script that no longer fits the code is found here first.
 typecheck: install
-	$(BIN)/mypy solver models app docsite
+	$(BIN)/mypy solver models app docsite benchmarks
 
 # The pages' browser tests drive Debian's Chromium (tests/app/web/test_browser.py); installed when missing
 # (as root, as CI runs; otherwise install the `chromium` package yourself).

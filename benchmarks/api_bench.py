@@ -66,8 +66,12 @@ def fresh_url(backend: str, pg_url: str) -> Iterator[str]:
         yield url
 
 
+# The in-process TestClient is built on httpx2 (starlette's choice); uvicorn is reached with httpx.
+HttpClient = httpx.Client | TestClient
+
+
 @contextmanager
-def api_client(url: str, engine: Engine, server: str) -> Iterator[httpx.Client]:
+def api_client(url: str, engine: Engine, server: str) -> Iterator[HttpClient]:
     """A client of the app on this database: an in-process TestClient, or uvicorn in its own process.
 
     TestClient is the default because it returns only when the request has completely finished. Under
@@ -161,7 +165,7 @@ def encoded_batches(rows: int, batch: int, pay_bump: int = 0) -> list[tuple[byte
     ]
 
 
-def bulk(client: httpx.Client, bodies: list[tuple[bytes, int]], expect: str) -> float:
+def bulk(client: HttpClient, bodies: list[tuple[bytes, int]], expect: str) -> float:
     """Send the batches in turn; returns rows/s over the whole upload."""
     started = time.perf_counter()
     for body, rows in bodies:
@@ -176,7 +180,7 @@ def bulk(client: httpx.Client, bodies: list[tuple[bytes, int]], expect: str) -> 
 
 
 def timed_pages(
-    client: httpx.Client, params: dict[str, str], max_pages: int, samples: list[float]
+    client: HttpClient, params: dict[str, str], max_pages: int, samples: list[float]
 ) -> tuple[int, int]:
     """Walk pages by cursor, appending each request's latency (ms); returns (rows seen, total)."""
     cursor: str | None = None
@@ -213,7 +217,7 @@ def page_scenarios(
     ]
 
 
-def page_latencies(client: httpx.Client, args: argparse.Namespace, suffix: str) -> dict[str, Any]:
+def page_latencies(client: HttpClient, args: argparse.Namespace, suffix: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     rng = random.Random(7)
     for name, make_params, pages in page_scenarios(args.rows, args.pages):

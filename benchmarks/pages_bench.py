@@ -37,7 +37,7 @@ from app.runs import service as runs  # noqa: E402
 from app.runs.schemas import RunCreate, RunOptions  # noqa: E402
 from app.runs.worker import execute_run  # noqa: E402
 from app.sweeps import service as sweeps  # noqa: E402
-from app.sweeps.schemas import MonteCarlo, SweepCreate  # noqa: E402
+from app.sweeps.schemas import MonteCarlo, SweepCreate, SweepOptions  # noqa: E402
 from models import Role  # noqa: E402
 from models.session import make_engine, session_factory  # noqa: E402
 from tests.databases import fresh_database_url  # noqa: E402
@@ -64,7 +64,7 @@ def bench(backend: str, repeat: int) -> None:
             sweep, children = sweeps.create_sweep(
                 session,
                 DEMO,
-                SweepCreate(monte_carlo=MonteCarlo(draws=3), options=RunOptions(time_limit=2)),
+                SweepCreate(monte_carlo=MonteCarlo(draws=3), options=SweepOptions(time_limit=2)),
                 created_by="bench",
             )
         for run_id in [*ids, *children]:

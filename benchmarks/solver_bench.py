@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from solver.appraisal import check_feasible  # noqa: E402
 from solver.cflp import read_orlib_cap, read_orlib_optima, solve_cflp  # noqa: E402
 from solver.instances import generate_footprint  # noqa: E402
-from solver.problem import Hub, Move, Plan, Problem, SolveOptions  # noqa: E402
+from solver.problem import BoardMode, Hub, Move, Plan, Problem, SolveOptions  # noqa: E402
 from solver.solve import solve  # noqa: E402
 
 # The shared folder beside the repository (`../shared`, as in CI).
@@ -64,7 +64,7 @@ def set_mode(problem: Problem, mode: str) -> Problem:
     """The problem in board mode `mode`. Before `shared` mode existed, rule 10 off stands in for it (the
     same optimum without must_* locks, SPEC section 3)."""
     if hasattr(problem, "board_mode"):
-        return replace(problem, board_acceptability=True, board_mode=mode)  # type: ignore[call-arg]
+        return replace(problem, board_acceptability=True, board_mode=BoardMode(mode))
     return replace(problem, board_acceptability=(mode == "own"))
 
 
