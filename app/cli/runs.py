@@ -236,6 +236,7 @@ def runs_list(
 @runs_cli.command("show")
 def runs_show(run_id: int = typer.Argument(..., help="the run's id (stpplan runs list)")) -> None:
     """One run: status, progress, outcome in words, headline figures and review."""
+    from app.runs import review as run_review
     from app.runs import service
     from app.runs.outcome import in_words
     from models.session import session_scope
@@ -243,7 +244,7 @@ def runs_show(run_id: int = typer.Argument(..., help="the run's id (stpplan runs
     with session_scope() as session:
         found, code = service.locate_run(session, run_id)
         run = service.read(session, found, code)
-        reviews = list(service.reviews(session, code, run_id))
+        reviews = list(run_review.reviews(session, code, run_id))
         history = [
             f"{r.decision.value} by {r.reviewer} ({r.created_at:%Y-%m-%d %H:%M}): {r.comment}"
             for r in reviews
@@ -275,6 +276,7 @@ def runs_review(
     """Approve or reject a finished run, with a comment (the review history keeps every one)."""
     from app.audit.service import record
     from app.auth.rules import command_line_caller
+    from app.runs import review as run_review
     from app.runs import service
     from app.runs.schemas import ReviewCreate
     from models import ReviewDecision
@@ -284,7 +286,7 @@ def runs_review(
     decision = ReviewDecision.APPROVE if approve else ReviewDecision.REJECT
     with session_scope() as session:
         _, code = service.locate_run(session, run_id)
-        review = service.review_run(
+        review = run_review.review_run(
             session,
             code,
             run_id,
@@ -309,6 +311,7 @@ def runs_compare(
 ) -> None:
     """Compare two finished runs of one footprint: NPV, net cash by year, and hubs that differ."""
     from app.core.errors import Conflict
+    from app.runs import review as run_review
     from app.runs import service
     from models.session import session_scope
 
@@ -319,7 +322,7 @@ def runs_compare(
             raise Conflict(
                 f"Run {a} is of footprint {code_a} and run {b} of {code_b}: compare runs of one footprint"
             )
-        comparison = service.compare(session, code_a, a, b)
+        comparison = run_review.compare(session, code_a, a, b)
     typer.echo(
         f"NPV: run {a} {_money(comparison.npv_a)}, run {b} {_money(comparison.npv_b)}, "
         f"difference {_money(comparison.npv_difference)}"

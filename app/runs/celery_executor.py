@@ -17,7 +17,7 @@ import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from app.runs import service
+from app.runs import execution, service
 from app.settings import Settings
 from app.sweeps.service import close_finished
 from models.base import utcnow
@@ -93,16 +93,17 @@ class CeleryExecutor:
         )
         self._sends += 1
         with self._factory.begin() as session:
-            service.mark_enqueued(session, run_id, at, self.settings.celery_queue, self._sends)
+            execution.mark_enqueued(session, run_id, at, self.settings.celery_queue, self._sends)
 
     def reap(self) -> None:
         """One pass: stale runs re-queued (or failed), queued runs no broker holds sent, sweeps stamped."""
         lost_after = timedelta(seconds=self.settings.celery_visibility_timeout_seconds + self.reap_every)
         try:
             with self._factory.begin() as session:
-                requeued, failed = service.reap_stale_runs(session, self.stale_after)
+                requeued, failed = execution.reap_stale_runs(session, self.stale_after)
             with self._factory.begin() as session:
-                unsent = service.runs_no_queue_holds(session, timedelta(seconds=self.reap_every), lost_after)
+                every = timedelta(seconds=self.reap_every)
+                unsent = execution.runs_no_queue_holds(session, every, lost_after)
             with self._factory.begin() as session:
                 close_finished(session)
         except Exception:  # noqa: BLE001 - the reaper must outlive a database hiccup

@@ -18,7 +18,7 @@ from datetime import timedelta
 from multiprocessing.process import BaseProcess
 from typing import Protocol
 
-from app.runs import service
+from app.runs import execution, service
 from app.runs.worker import HEARTBEAT_SECONDS, run_in_process
 from models.session import make_engine, session_factory
 
@@ -130,9 +130,9 @@ class LocalProcessExecutor:
         """One pass of the reaper: stale runs re-queued or failed, every queued run submitted."""
         try:
             with self._factory.begin() as session:
-                requeued, failed = service.reap_stale_runs(session, self.stale_after)
+                requeued, failed = execution.reap_stale_runs(session, self.stale_after)
             with self._factory.begin() as session:
-                queued = service.queued_run_ids(session)
+                queued = execution.queued_run_ids(session)
         except Exception:  # noqa: BLE001 - the reaper must outlive a database hiccup
             log.exception("run reaper failed")
             return

@@ -11,7 +11,8 @@ from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.core.pagination import Cursor, Limit, Page
 from app.footprints.service import get_footprint
-from app.runs import quota, service
+from app.runs import quota, results, service
+from app.runs import review as run_review
 from app.runs.executor import RunExecutor
 from app.runs.schemas import (
     ReviewCreate,
@@ -106,14 +107,14 @@ def cancel_run(code: str, run_id: int, request: Request, session: Session = requ
     f"{RUN}/plan", response_model=RunPlan, dependencies=[requires(Need.RUNS_READ)], responses=NO_RESULTS
 )
 def get_plan(code: str, run_id: int, session: Session = request_session) -> RunPlan:
-    return service.plan(session, code, run_id)
+    return results.plan(session, code, run_id)
 
 
 @router.get(
     f"{RUN}/years", response_model=RunYears, dependencies=[requires(Need.RUNS_READ)], responses=NO_RESULTS
 )
 def get_years(code: str, run_id: int, session: Session = request_session) -> RunYears:
-    return service.years(session, code, run_id)
+    return results.years(session, code, run_id)
 
 
 @router.get(
@@ -123,7 +124,7 @@ def get_years(code: str, run_id: int, session: Session = request_session) -> Run
     responses=NO_RESULTS,
 )
 def get_organisations(code: str, run_id: int, session: Session = request_session) -> RunOrganisations:
-    return service.organisations(session, code, run_id)
+    return results.organisations(session, code, run_id)
 
 
 @router.get(
@@ -151,7 +152,7 @@ def export_run(code: str, run_id: int, session: Session = request_session) -> Re
     responses=NO_RESULTS,
 )
 def compare_runs(code: str, run_id: int, other_id: int, session: Session = request_session) -> RunComparison:
-    return service.compare(session, code, run_id, other_id)
+    return run_review.compare(session, code, run_id, other_id)
 
 
 @router.post(f"{RUN}/reviews", response_model=ReviewRead, status_code=status.HTTP_201_CREATED)
@@ -162,13 +163,13 @@ def review_run(
     session: Session = request_session,
     caller: Caller = requires(Need.RUNS_REVIEW),
 ) -> ReviewRead:
-    review = service.review_run(session, code, run_id, body, caller)
+    review = run_review.review_run(session, code, run_id, body, caller)
     return _review(review)
 
 
 @router.get(f"{RUN}/reviews", response_model=list[ReviewRead], dependencies=[requires(Need.RUNS_READ)])
 def list_reviews(code: str, run_id: int, session: Session = request_session) -> list[ReviewRead]:
-    return [_review(r) for r in service.reviews(session, code, run_id)]
+    return [_review(r) for r in run_review.reviews(session, code, run_id)]
 
 
 def _review(review: object) -> ReviewRead:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.money import to_pounds
-from app.runs import service
+from app.runs import results, service
 from app.runs.problem_builder import baseline_warnings
 from app.runs.result_sheets import (
     Setting,
@@ -117,7 +117,7 @@ def _summary(
         ("Label", run.label or "", None),
         ("Run created", run.created_at.strftime("%d %B %Y %H:%M UTC"), None),
         ("Run by", run.created_by, None),
-        ("Board acceptability (rule 10)", BOARD_MODE_WORDS.get(service.board_mode(run), ""), None),
+        ("Board acceptability (rule 10)", BOARD_MODE_WORDS.get(results.board_mode(run), ""), None),
         ("Outcome", outcome, None),
         *_review_rows(review),
         *(("Warning", warning, None) for warning in baseline_warnings(snapshot)),
@@ -164,7 +164,7 @@ def write_run_workbook(session: Session, code: str, run_id: int, out: IO[bytes])
     footprint = service.footprint_of(session, run)
     snapshot = run.snapshot or {}
     names = {o["code"]: o for o in snapshot.get("organisations", [])}
-    years = list(service.year_rows(session, run.id))
+    years = list(results.year_rows(session, run.id))
     plan_rows = session.scalars(
         select(RunPlanRow)
         .where(RunPlanRow.run_id == run.id)
@@ -362,7 +362,7 @@ def _agreements_sheet(
             Column("Recharge a year", "money", width=16),
         ],
     )
-    for h in service.hub_share_rows(session, run_id):
+    for h in results.hub_share_rows(session, run_id):
         agreements.append(
             [
                 labels.get(h.function_key, h.function_key),

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.runs import service
+from app.runs import execution, results
 from app.runs.problem_builder import build_problem
 from app.sweeps.service import close_finished
 from models.session import make_engine, session_factory
@@ -44,14 +44,14 @@ class _Heartbeat(threading.Thread):
         self.progress_written: dict[str, Any] | None = None
 
     def record(self, progress: Progress) -> None:
-        self.progress = service.progress_record(progress)
+        self.progress = execution.progress_record(progress)
 
     def run(self) -> None:
         while not self.stopped.wait(self.every):
             progress = self.progress
             try:
                 with self.factory.begin() as session:
-                    alive = service.beat(
+                    alive = execution.beat(
                         session, self.run_id, progress if progress is not self.progress_written else None
                     )
                 self.progress_written = progress
@@ -83,9 +83,9 @@ def execute_run(
     claiming = time.perf_counter()
     if take_over_after is not None:
         with factory.begin() as session:
-            service.reap_stale_runs(session, take_over_after, run_ids=[run_id])
+            execution.reap_stale_runs(session, take_over_after, run_ids=[run_id])
     with factory.begin() as session:
-        run = service.claim_run(session, run_id, delivery)
+        run = execution.claim_run(session, run_id, delivery)
         if run is None:
             return None
         snapshot, options, sweep_id = run.snapshot, run.options or {}, run.sweep_id
@@ -117,7 +117,7 @@ def _solve_and_store(
     warm_start = None
     if options.get("warm_start_run"):
         with factory() as session:
-            warm_start = service.plan_hubs(session, options["warm_start_run"])
+            warm_start = results.plan_hubs(session, options["warm_start_run"])
     started = time.perf_counter()
     heartbeat = _Heartbeat(factory, run_id, heartbeat_seconds, abandon or (lambda: None))
     heartbeat.start()
@@ -137,13 +137,13 @@ def _solve_and_store(
     except Exception as exc:  # noqa: BLE001 - a run that fails is recorded as an error, never left running
         heartbeat.stopped.set()
         with factory.begin() as session:
-            service.fail_run(session, run_id, f"{type(exc).__name__}: {exc}")
+            execution.fail_run(session, run_id, f"{type(exc).__name__}: {exc}")
         return "error"
     finally:
         heartbeat.stopped.set()
     storing = time.perf_counter()
     with factory.begin() as session:
-        stored = service.store_outcome(session, run_id, plan, storing - started)
+        stored = execution.store_outcome(session, run_id, plan, storing - started)
     # benchmarks/scale_bench.py reads these figures: the database's share of a run.
     log.info(
         "run %s solved in %.3fs, stored and committed in %.3fs",

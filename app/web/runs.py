@@ -21,6 +21,8 @@ from app.core.db import request_session
 from app.core.errors import Invalid
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
+from app.runs import results as run_results
+from app.runs import review as run_review
 from app.runs import service as runs
 from app.runs.outcome import in_words
 from app.runs.router import executor
@@ -201,7 +203,7 @@ def run_detail(
     footprint = get_footprint(session, code)
     reviewable = run.status in runs.REVIEWABLE
     # The review service refuses a run's creator (admins excepted): no button that can only fail.
-    own_run = runs.reviews_own_run(run.created_by, caller)
+    own_run = run_review.reviews_own_run(run.created_by, caller)
     context = _base(
         session,
         code,
@@ -212,7 +214,7 @@ def run_detail(
         organisations=[],
         names={o.code: o.name for o in listing.organisations(session, footprint)},
         labels={f.key: f.label for f in list_functions(session)},
-        reviews=runs.reviews(session, code, run_id),
+        reviews=run_review.reviews(session, code, run_id),
         outcome=in_words(run),
         progress=progress_view(run),
         chart=None,
@@ -224,8 +226,8 @@ def run_detail(
     )
     if reviewable:
         # Only a finished run has results (the services answer 409 for the others).
-        years = runs.years(session, code, run_id)
-        plan = runs.plan(session, code, run_id)
+        years = run_results.years(session, code, run_id)
+        plan = run_results.plan(session, code, run_id)
         by_function: dict[str, list[Any]] = {}
         for hub in plan.hubs:
             by_function.setdefault(hub.function, []).append(hub)
@@ -235,7 +237,7 @@ def run_detail(
             wte_released=sum((y.wte_released for y in years.years), Decimal(0)),
             plan=plan,
             by_function=by_function,
-            organisations=runs.organisations(session, code, run_id).organisations,
+            organisations=run_results.organisations(session, code, run_id).organisations,
             chart=charts.run_years(years) if years.years else None,
         )
     return page(request, "run.html", context)
@@ -270,7 +272,7 @@ async def review_run(
         )
     except (ValueError, ValidationError) as exc:
         raise Invalid("Choose approve or reject; a comment may be up to 5,000 characters") from exc
-    await run_in_threadpool(lambda: runs.review_run(session, code, run_id, body, caller))
+    await run_in_threadpool(lambda: run_review.review_run(session, code, run_id, body, caller))
     return RedirectResponse(f"{PAGES_PREFIX}/footprints/{code}/runs/{run_id}#reviews", status_code=303)
 
 
@@ -299,13 +301,13 @@ def compare(
     session: Session = request_session,
     caller: Caller = requires_page(Need.RUNS_READ),
 ) -> Response:
-    comparison = runs.compare(session, code, a, b)
+    comparison = run_review.compare(session, code, a, b)
     run_a = runs.read(session, runs.get_run(session, code, a), code)
     run_b = runs.read(session, runs.get_run(session, code, b), code)
     labels = {f.key: f.label for f in list_functions(session)}
     plans = {
-        "a": {(h.function, h.host): h for h in runs.plan(session, code, a).hubs},
-        "b": {(h.function, h.host): h for h in runs.plan(session, code, b).hubs},
+        "a": {(h.function, h.host): h for h in run_results.plan(session, code, a).hubs},
+        "b": {(h.function, h.host): h for h in run_results.plan(session, code, b).hubs},
     }
     functions = sorted({f for f, _ in plans["a"]} | {f for f, _ in plans["b"]})
     context = _base(

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.footprints.schemas import FootprintCreate
 from app.footprints.service import create_footprint
-from app.runs.service import queued_run_ids, reap_stale_runs
+from app.runs.execution import queued_run_ids, reap_stale_runs
 from models import Run, RunStatus
 from models.base import utcnow
 

@@ -8,7 +8,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.runs.service import plan_hubs
+from app.runs.results import plan_hubs
 from app.runs.worker import execute_run
 from app.sweeps.schemas import MonteCarlo, SweepCreate
 from app.sweeps.service import variations
