@@ -48,7 +48,7 @@ chromium:
 
 # --dist loadfile: a test file runs on one worker, so its module fixtures (the pages' solved demo, for one)
 # are built once per backend instead of once per worker; the whole suite takes as long as with the default
-# `load` (319 s against 322 s, side by side). (loadgroup would do it per mark, but pytest-xdist 3.8 cannot
+# `load` (319 s against 322 s, one run each, back to back). (loadgroup would do it per mark, but pytest-xdist 3.8 cannot
 # rename test ids under pytest 9.2, so its groups are silently ignored.)
 pytest: install chromium
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
