@@ -92,13 +92,7 @@ def _default_executor(session_factory: sessionmaker[Session] | None) -> RunExecu
         from app.runs.celery_executor import CeleryExecutor
 
         return CeleryExecutor(settings)
-    return LocalProcessExecutor(
-        settings.database_url,
-        workers=settings.run_workers,
-        heartbeat_seconds=settings.run_heartbeat_seconds,
-        stale_after=settings.run_stale_after_seconds,
-        reap_every=settings.run_reap_every_seconds,
-    )
+    return LocalProcessExecutor.from_settings(settings)
 
 
 def create_app(

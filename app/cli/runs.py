@@ -142,15 +142,8 @@ def sweep_command(
     typer.echo(f"sweep {sweep_id}: {len(run_ids)} runs queued for footprint {footprint}")
     if not wait:
         return
-    settings = get_settings()
     # A full local executor, reaper included: a scenario whose worker dies is retried, then failed.
-    executor = LocalProcessExecutor(
-        settings.database_url,
-        workers=workers,
-        heartbeat_seconds=settings.run_heartbeat_seconds,
-        stale_after=settings.run_stale_after_seconds,
-        reap_every=settings.run_reap_every_seconds,
-    )
+    executor = LocalProcessExecutor.from_settings(get_settings(), workers)
     executor.start()
     try:
         for run_id in run_ids:

@@ -41,13 +41,7 @@ def national_sweep(
 
         executor = CeleryExecutor(settings)
     elif wait:
-        executor = LocalProcessExecutor(
-            settings.database_url,
-            workers=workers,
-            heartbeat_seconds=settings.run_heartbeat_seconds,
-            stale_after=settings.run_stale_after_seconds,
-            reap_every=settings.run_reap_every_seconds,
-        )
+        executor = LocalProcessExecutor.from_settings(settings, workers)
     else:
         typer.echo("queued: the API's local workers (stpplan serve) will execute them")
         return None

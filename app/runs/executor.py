@@ -16,11 +16,14 @@ import multiprocessing
 import threading
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.runs import execution, service
 from app.runs.worker import HEARTBEAT_SECONDS, run_in_process
 from models.session import make_engine, session_factory
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,17 @@ class LocalProcessExecutor:
         self._context = multiprocessing.get_context("forkserver")
         # The fork server imports these once; every worker forked from it starts with them loaded.
         self._context.set_forkserver_preload(["app.runs.worker", "solver.solve", "highspy", "pulp"])
+
+    @classmethod
+    def from_settings(cls, settings: Settings, workers: int | None = None) -> LocalProcessExecutor:
+        """The executor the settings describe (the API's, and the command line's with `--wait`)."""
+        return cls(
+            settings.database_url,
+            workers=settings.run_workers if workers is None else workers,
+            heartbeat_seconds=settings.run_heartbeat_seconds,
+            stale_after=settings.run_stale_after_seconds,
+            reap_every=settings.run_reap_every_seconds,
+        )
 
     # -- interface --------------------------------------------------------------------------------
 
