@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import ProblemError, problem_response
+from app.core.errors import ProblemError, error_response
 from app.core.text import MULTILINE_FIELDS, forbidden_character
 
 # Paths whose route checks the text of its own body (see the module's docstring).
@@ -166,14 +166,4 @@ class RequestBoundary:
     async def _answer(
         request: Request, problem: ProblemError, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        response = problem_response(
-            request,
-            problem.status,
-            problem.detail,
-            title=problem.title,
-            errors=problem.errors,
-            headers=problem.headers,
-            kind=problem.kind,
-            **problem.extra,
-        )
-        await response(scope, receive, send)
+        await error_response(request, problem)(scope, receive, send)

@@ -232,6 +232,20 @@ def problem_response(
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def error_response(request: Request, exc: ProblemError, **extra: Any) -> JSONResponse:
+    """The problem document of a raised ProblemError (its own extra members, then `extra`)."""
+    return problem_response(
+        request,
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        kind=exc.kind,
+        **{**exc.extra, **extra},
+    )
+
+
 def _loc_to_pointer(loc: tuple[Any, ...] | list[Any]) -> str:
     return "/" + "/".join(str(part) for part in loc)
 
@@ -296,16 +310,7 @@ def is_concurrency_failure(exc: DBAPIError) -> bool:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(
-            request,
-            exc.status,
-            exc.detail,
-            title=exc.title,
-            errors=exc.errors,
-            headers=exc.headers,
-            kind=exc.kind,
-            **exc.extra,
-        )
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

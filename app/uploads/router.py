@@ -16,7 +16,7 @@ from starlette.types import Message
 from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
-from app.core.errors import ProblemError, is_concurrency_failure, problem_response
+from app.core.errors import ProblemError, error_response, is_concurrency_failure
 from app.core.pagination import Cursor, Limit, Page
 from app.core.text import one_line
 from app.footprints.service import get_footprint
@@ -255,20 +255,9 @@ async def refuse(
 
 
 def _problem_of(request: Request, refusal: Refusal) -> JSONResponse:
-    exc = refusal.problem
-    extra = {k: v for k, v in exc.extra.items()}
-    if refusal.upload_id is not None:
-        extra["upload_id"] = refusal.upload_id
-    return problem_response(
-        request,
-        exc.status,
-        exc.detail,
-        title=exc.title,
-        errors=exc.errors,
-        headers=exc.headers,
-        kind=exc.kind,
-        **extra,
-    )
+    if refusal.upload_id is None:
+        return error_response(request, refusal.problem)
+    return error_response(request, refusal.problem, upload_id=refusal.upload_id)
 
 
 @router.get(
