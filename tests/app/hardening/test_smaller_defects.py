@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import io
 import struct
-import zipfile
 import zlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from openpyxl import Workbook
 
 from app.settings import get_settings
 from tests.app.runs.conftest import FP, RUNS, SMALL_ASSUMPTIONS, small_footprint
-from tests.app.uploads.helpers import upload
+from tests.app.uploads.helpers import organisations_workbook_with, upload
 from tests.conftest import ClientMaker
 from tests.helpers import make_footprint, problem
 
@@ -112,28 +108,12 @@ def test_sweeps_waiting_are_capped_per_token(
     assert response.headers["Retry-After"] == "30"
 
 
-def _patched(replace: Callable[[str, bytes], bytes]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Organisations"
-    sheet.append(["ODS code", "Name", "Kind"])
-    sheet.append(["RAB", "PLACEHOLDER", "CCG"])
-    original = io.BytesIO()
-    book.save(original)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(original.getvalue())) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info, replace(info.filename, zin.read(info.filename)))
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("written", [b"Bad&foo;name", b"Bad&#0;name", b"AT&T", b"Bad&#x1F;name"])
 def test_an_xml_reference_a_workbook_may_not_hold_is_reported_at_its_cell(
     client: TestClient, written: bytes
 ) -> None:
     make_footprint(client, FP)
-    shared = _patched(lambda _name, xml: xml.replace(b"PLACEHOLDER", written))
+    shared = organisations_workbook_with(written)
     body = problem(upload(client, shared, footprint=FP), 422)
     assert [(e["sheet"], e["cell"]) for e in body["errors"]] == [("Organisations", "B2")]
     assert "0..0" not in str(body)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from typing import Any
 
 import openpyxl
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import install_problem_handlers
 from app.main import create_app
 from models import Footprint, Organisation
-from tests.app.uploads.helpers import upload
+from tests.app.uploads.helpers import organisations_workbook_with, upload
 from tests.conftest import ClientMaker
 from tests.helpers import make_footprint, make_organisation, problem
 
@@ -95,25 +94,9 @@ def test_a_stored_control_character_cannot_break_exports(client: TestClient, db_
         assert "Bad\ufffdname" in names
 
 
-def _workbook_with(text: bytes) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Organisations"
-    sheet.append(["ODS code", "Name", "Kind"])
-    sheet.append(["RAB", "PLACEHOLDER", "CCG"])
-    original = io.BytesIO()
-    book.save(original)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(original.getvalue())) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info, zin.read(info.filename).replace(b"PLACEHOLDER", text))
-    return out.getvalue()
-
-
 def test_an_uploaded_name_with_a_control_character_is_refused_at_its_cell(client: TestClient) -> None:
     make_footprint(client, FP)
-    body = problem(upload(client, _workbook_with(b"Bad_x000B_name"), footprint=FP), 422)
+    body = problem(upload(client, organisations_workbook_with(b"Bad_x000B_name"), footprint=FP), 422)
     assert [(e["sheet"], e["cell"]) for e in body["errors"]] == [("Organisations", "B2")]
     assert "U+000B" in body["errors"][0]["message"]
     assert client.get(f"/footprints/{FP}/organisations").json()["items"] == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 
 from fixtures.workbooks import generate
 from tests.helpers import make_footprint, make_organisation
@@ -46,3 +49,21 @@ def stored_lines(client: TestClient, footprint: str = generate.FOOTPRINT) -> dic
         cursor = page["next_cursor"]
         if not cursor:
             return lines
+
+
+def organisations_workbook_with(name_xml: bytes) -> bytes:
+    """A one-organisation workbook (RAB, a CCG) whose name cell holds `name_xml` exactly as written in the
+    file's XML, bypassing openpyxl, which would escape or refuse it (references, control characters)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Organisations"
+    sheet.append(["ODS code", "Name", "Kind"])
+    sheet.append(["RAB", "PLACEHOLDER", "CCG"])
+    original = io.BytesIO()
+    book.save(original)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original.getvalue())) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename).replace(b"PLACEHOLDER", name_xml))
+    return out.getvalue()
