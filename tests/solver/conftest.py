@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.problem import Problem
+from solver.problem import BoardMode, FunctionAssumptions, Problem, Tier
 
 # Copies of ../shared/data/spec-instances/*.json (beside the repository), so the suite does not depend
 # on files outside the repo.
@@ -20,6 +20,28 @@ SPEC_OPTIMA: dict[str, tuple[float, dict[str, dict[str, tuple[str, int]]]]] = {
     "tiny-seed14.json": (147_213.24, {"finance": {"B": ("C", 1)}, "payroll": {}}),
     "tiny-seed27.json": (1_229_066.72, {"finance": {}, "payroll": {"A": ("B", 2), "C": ("B", 1)}}),
 }
+
+
+# Two organisations and one function, solved by hand: B joins A in year 1 (savings 20 % of £3m in years 1
+# and 2, transition 50 % of B's £1m in year 1), worth BEST_PAIR.
+F = "finance"
+D1 = 1 / 1.035
+D2 = D1 * D1
+BEST_PAIR = 600_000 * (D1 + D2) - 500_000 * D1
+
+
+def pair(board_acceptability: bool = False, **extra: object) -> Problem:
+    return Problem(
+        organisations=["A", "B"],
+        functions=[F],
+        years=2,
+        discount_rate=0.035,
+        cost={"A": {F: 2e6}, "B": {F: 1e6}},
+        wte={},
+        assumptions={F: FunctionAssumptions((Tier(0.0, 0.0), Tier(2_500_000.0, 0.2)), 0.0, 0.0, 0.5, None)},
+        board_acceptability=board_acceptability,
+        **{"board_mode": BoardMode.OWN, **extra},  # type: ignore[arg-type]
+    )
 
 
 def load_spec_instance(name: str) -> Problem:

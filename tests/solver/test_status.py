@@ -11,28 +11,11 @@ import pytest
 from solver.appraisal import appraise, check_feasible
 from solver.instances import generate_footprint
 from solver.model import build_model
-from solver.problem import BoardMode, FunctionAssumptions, Lock, LockKind, Problem, SolveOptions, Status, Tier
+from solver.problem import Lock, LockKind, SolveOptions, Status
 from solver.solve import RunResult, run_model, solve
+from tests.solver.conftest import BEST_PAIR, D1, D2, F, pair
 
-F = "finance"
-D1 = 1 / 1.035
-D2 = D1 * D1
 solve_module = importlib.import_module("solver.solve")  # the package re-exports the function as solver.solve
-BEST_PAIR = 600_000 * (D1 + D2) - 500_000 * D1  # B joins A in year 1 (see test_rules)
-
-
-def pair(board_acceptability: bool = False, **extra: object) -> Problem:
-    return Problem(
-        organisations=["A", "B"],
-        functions=[F],
-        years=2,
-        discount_rate=0.035,
-        cost={"A": {F: 2e6}, "B": {F: 1e6}},
-        wte={},
-        assumptions={F: FunctionAssumptions((Tier(0.0, 0.0), Tier(2_500_000.0, 0.2)), 0.0, 0.0, 0.5, None)},
-        board_acceptability=board_acceptability,
-        **{"board_mode": BoardMode.OWN, **extra},  # type: ignore[arg-type]
-    )
 
 
 def test_time_limited_run_is_feasible_with_a_gap() -> None:
