@@ -150,14 +150,13 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
     """
     years = range(1, problem.years + 1)
     discount = {t: (1.0 + problem.discount_rate) ** -t for t in years}
-    attributed = {o: 0.0 for o in problem.organisations}
-    cash = {o: [0.0] * problem.years for o in problem.organisations}  # undiscounted, year t at t - 1
+    # Each organisation's attributed net cash, undiscounted, year t at t - 1; its attributed NPV discounts it.
+    cash = {o: [0.0] * problem.years for o in problem.organisations}
     in_a_hub: set[str] = set()
     # (function, host) -> organisation -> its attributed NPV from that hub alone (shared mode's basis)
     by_hub: dict[tuple[str, str], dict[str, float]] = {}
 
     def credit(hub: Hub, org: str, amount: float, year: int) -> None:
-        attributed[org] = attributed.get(org, 0.0) + amount * discount[year]
         cash.setdefault(org, [0.0] * problem.years)[year - 1] += amount
         part = by_hub.setdefault((hub.function, hub.host), {})
         part[org] = part.get(org, 0.0) + amount * discount[year]
@@ -246,6 +245,7 @@ def appraise(problem: Problem, hubs: Sequence[Hub]) -> Appraisal:
         for p in agreement.participants:
             shares[p.organisation] = shares.get(p.organisation, 0.0) + p.share
             recharges[p.organisation] = recharges.get(p.organisation, 0.0) + p.recharge
+    attributed = {o: sum(a * discount[t] for t, a in enumerate(flows, start=1)) for o, flows in cash.items()}
     organisations = [
         OrganisationFigures(
             organisation=o,

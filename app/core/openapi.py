@@ -75,8 +75,8 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("get", "/footprints/{code}/runs/{run_id}/plan"): "The plan of a finished run: hubs, their members "
     "and the years they join, and the constraints that bind.",
     ("get", "/footprints/{code}/runs/{run_id}/years"): "A finished run's figures year by year.",
-    ("get", "/footprints/{code}/runs/{run_id}/organisations"): "A finished run's attributed NPV per "
-    "organisation.",
+    ("get", "/footprints/{code}/runs/{run_id}/organisations"): "A finished run's figures per organisation "
+    "(attributed NPV, net cash by year) and, in shared mode, each hub's cost-sharing agreement.",
     ("get", "/footprints/{code}/runs/{run_id}/compare/{other_id}"): "Two finished runs side by side: NPV, "
     "net cash by year and hubs by function.",
     ("post", "/footprints/{code}/runs/{run_id}/reviews"): "Approve or reject a finished run (not by the "
