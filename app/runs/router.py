@@ -10,8 +10,7 @@ from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.core.pagination import Cursor, Limit, Page
-from app.footprints.service import get_footprint
-from app.runs import quota, results, service
+from app.runs import results, service
 from app.runs import review as run_review
 from app.runs.executor import RunExecutor
 from app.runs.schemas import (
@@ -64,9 +63,7 @@ def create_run(
     session: Session = request_session,
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> RunRead:
-    quota.check_run(session, get_footprint(session, code), caller.token_id)
-    run = service.create_run(session, code, body, created_by=caller.name)
-    quota.mark_runs(session, [run.id], caller.token_id)
+    run = service.launch_run(session, code, body, caller)
     caller.note(run_id=run.id)
     read = service.read(session, run, code)
     # The request's unit of work ends here rather than after the response: a worker process must be

@@ -18,10 +18,12 @@ from sqlalchemy.sql.dml import Update
 
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
+from app.auth.rules import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
 from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
+from app.runs import quota
 from app.runs.outcome import describe
 from app.runs.problem_builder import baseline_warnings, build_problem, take_snapshot
 from app.runs.schemas import RunCreate, RunRead
@@ -98,6 +100,15 @@ def create_run(
     )
     session.add(run)
     session.flush()
+    return run
+
+
+def launch_run(session: Session, code: str, data: RunCreate, caller: Caller) -> Run:
+    """A run started by a token, through the API or the pages: refused (429) past the queue limits
+    (app/runs/quota.py), then created and recorded against the token, which the limits count."""
+    quota.check_run(session, get_footprint(session, code), caller.token_id)
+    run = create_run(session, code, data, created_by=caller.name)
+    quota.mark_runs(session, [run.id], caller.token_id)
     return run
 
 

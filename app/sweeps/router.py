@@ -7,8 +7,6 @@ from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.core.pagination import Cursor, Limit, Page
-from app.footprints.service import get_footprint
-from app.runs import quota
 from app.runs.router import TOO_MANY, executor
 from app.sweeps import service
 from app.sweeps.schemas import SweepCancellation, SweepCreate, SweepRead, SweepSummary
@@ -30,9 +28,7 @@ def create_sweep(
     session: Session = request_session,
     caller: Caller = requires(Need.RUNS_CREATE),
 ) -> SweepRead:
-    quota.check_sweep(session, get_footprint(session, code), caller.token_id)
-    sweep, run_ids = service.create_sweep(session, code, body, created_by=caller.name)
-    quota.mark_runs(session, run_ids, caller.token_id)
+    sweep, run_ids = service.launch_sweep(session, code, body, caller)
     caller.note(sweep_id=sweep.id, runs=len(run_ids))
     read = service.read(session, code, sweep.id)
     # Committed before the children are handed to workers, which must see them.

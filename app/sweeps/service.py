@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 
 from app.assumption_sets.schemas import AssumptionSetWrite
 from app.assumption_sets.service import get_assumption_set, to_write
+from app.auth.rules import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.money import to_pounds
 from app.core.pagination import Page, keyset_page
 from app.footprints.service import get_footprint
+from app.runs import quota
 from app.runs import service as runs
 from app.runs.problem_builder import take_snapshot
 from app.sweeps.schemas import ChildResult, HubShare, SweepCreate, SweepRead, SweepSummary
@@ -87,6 +89,15 @@ def _label(variation: dict[str, Any]) -> str:
     if variation.get("discount_rate") is not None:
         parts.append(f"discount {Decimal(variation['discount_rate']) * 100:g}%")
     return ", ".join(parts)
+
+
+def launch_sweep(session: Session, code: str, data: SweepCreate, caller: Caller) -> tuple[Sweep, list[int]]:
+    """A sweep started by a token, through the API or the pages: refused (429) past the queue limits
+    (app/runs/quota.py), then created with its children recorded against the token."""
+    quota.check_sweep(session, get_footprint(session, code), caller.token_id)
+    sweep, run_ids = create_sweep(session, code, data, created_by=caller.name)
+    quota.mark_runs(session, run_ids, caller.token_id)
+    return sweep, run_ids
 
 
 def create_sweep(session: Session, code: str, data: SweepCreate, created_by: str) -> tuple[Sweep, list[int]]:

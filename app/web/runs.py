@@ -147,7 +147,7 @@ async def start_run(
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         body = run_request(values)
-        run = await run_in_threadpool(runs.create_run, session, code, body, caller.name)
+        run = await run_in_threadpool(runs.launch_run, session, code, body, caller)
     except Invalid as exc:
         errors = exc.errors or []
         context = await run_in_threadpool(

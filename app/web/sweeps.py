@@ -75,7 +75,7 @@ async def start_sweep(
             lambda: _list_context(session, code, caller, values=values, errors=errors)
         )
         return page(request, "sweep_new.html", context, status=422)
-    sweep, run_ids = await run_in_threadpool(sweeps.create_sweep, session, code, body, caller.name)
+    sweep, run_ids = await run_in_threadpool(sweeps.launch_sweep, session, code, body, caller)
     caller.note(sweep_id=sweep.id, runs=len(run_ids))
     # As the API does: committed before the scenarios are handed to workers, which must see them.
     await run_in_threadpool(session.commit)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.access import page_routes
 from app.runs import service as runs
 from app.runs.schemas import RunCreate
+from app.settings import get_settings
 from fixtures.workbooks import generate
-from models import ApiToken, CostLine, RunReview, Upload
+from models import ApiToken, CostLine, Run, RunReview, RunStatus, Upload
 from models.base import utcnow
 from tests.app.web.conftest import DEMO, OTHER, PageClientMaker, csrf_of
 from tests.conftest import TokenMaker
@@ -396,6 +397,35 @@ def test_a_run_started_from_the_form_is_queued_with_the_inline_assumptions(
     )
     assert cancel.status_code == 303
     assert client.get(f"/ui/footprints/{DEMO}/runs/{run_id}/progress.json").json()["status"] == "cancelled"
+
+
+def test_runs_and_sweeps_started_from_the_pages_count_against_the_queue_limits(
+    page_client_as: PageClientMaker,
+    demo: str,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The API's limits (app/runs/quota.py) hold for the pages too: a second waiting run or sweep of one
+    token is refused with 429, nothing is started, and the runs started are counted against the token."""
+    monkeypatch.setattr(get_settings(), "run_max_queued_per_token", 1)
+    monkeypatch.setattr(get_settings(), "sweep_max_waiting_per_token", 1)
+    client = page_client_as("planner", DEMO)
+
+    def start(kind: str, fields: dict[str, str]) -> int:
+        form = client.get(f"/ui/footprints/{DEMO}/{kind}/new")
+        data = {"csrf_token": csrf_of(form.text), **fields}
+        return client.post(f"/ui/footprints/{DEMO}/{kind}/new", data=data, follow_redirects=False).status_code
+
+    run = {"label": "first", "time_limit": "5"}
+    sweep = {"draws": "2", "time_limit": "2"}
+    assert [start("runs", run), start("runs", run)] == [303, 429]
+    assert [start("sweeps", sweep), start("sweeps", sweep)] == [303, 429]
+    with session_factory() as session:
+        queued = session.scalars(select(Run).where(Run.status == RunStatus.QUEUED)).all()
+        assert len(queued) == 1 + 2  # one run, one sweep of two draws
+        assert {r.created_by_token_id for r in queued} == {
+            session.scalar(select(ApiToken.id).where(ApiToken.name == "test-planner-E54000007"))
+        }
 
 
 @pytest.mark.parametrize("role", ["finance_director", "planner"])
