@@ -12,7 +12,7 @@ from app.core.errors import ProblemError
 from app.national_sweeps import service
 from app.national_sweeps.schemas import NationalSweepCreate, NationalSweepRead
 from app.national_sweeps.workbook import write_national_workbook
-from app.runs.router import executor
+from app.runs.router import hand_to_workers
 from app.workbooks.writer import XLSX_MEDIA_TYPE
 
 router = APIRouter(tags=["national sweeps"])
@@ -44,10 +44,7 @@ def create_national_sweep(
     national, run_ids = service.create_national_sweep(session, body, created_by=caller.name)
     caller.note(national_sweep_id=national.id, runs=len(run_ids))
     read = service.read(session, national.id)
-    # Committed before the runs are handed to workers, which must see them.
-    session.commit()
-    for run_id in run_ids:
-        executor(request).submit(run_id)
+    hand_to_workers(request, session, run_ids)
     response.headers["Location"] = f"/sweeps/{national.id}"
     return read
 

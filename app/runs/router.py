@@ -49,6 +49,14 @@ def executor(request: Request) -> RunExecutor:
     return found
 
 
+def hand_to_workers(request: Request, session: Session, run_ids: list[int]) -> None:
+    """Commit the request's work, then hand the new runs to the executor. The unit of work ends here
+    rather than after the response: a worker process must be able to see the runs it is handed."""
+    session.commit()
+    for run_id in run_ids:
+        executor(request).submit(run_id)
+
+
 @router.post(
     "/footprints/{code}/runs",
     response_model=RunRead,
@@ -66,10 +74,7 @@ def create_run(
     run = service.launch_run(session, code, body, caller)
     caller.note(run_id=run.id)
     read = service.read(session, run, code)
-    # The request's unit of work ends here rather than after the response: a worker process must be
-    # able to see the run it is handed.
-    session.commit()
-    executor(request).submit(run.id)
+    hand_to_workers(request, session, [run.id])
     response.headers["Location"] = f"/footprints/{code}/runs/{run.id}"
     return read
 

@@ -7,7 +7,7 @@ from app.auth.access import requires
 from app.auth.rules import Caller, Need
 from app.core.db import request_session
 from app.core.pagination import Cursor, Limit, Page
-from app.runs.router import TOO_MANY, executor
+from app.runs.router import TOO_MANY, executor, hand_to_workers
 from app.sweeps import service
 from app.sweeps.schemas import SweepCancellation, SweepCreate, SweepRead, SweepSummary
 
@@ -31,10 +31,7 @@ def create_sweep(
     sweep, run_ids = service.launch_sweep(session, code, body, caller)
     caller.note(sweep_id=sweep.id, runs=len(run_ids))
     read = service.read(session, code, sweep.id)
-    # Committed before the children are handed to workers, which must see them.
-    session.commit()
-    for run_id in run_ids:
-        executor(request).submit(run_id)
+    hand_to_workers(request, session, run_ids)
     response.headers["Location"] = f"/footprints/{code}/sweeps/{sweep.id}"
     return read
 

@@ -25,7 +25,7 @@ from app.runs import results as run_results
 from app.runs import review as run_review
 from app.runs import service as runs
 from app.runs.outcome import in_words
-from app.runs.router import executor
+from app.runs.router import executor, hand_to_workers
 from app.runs.schemas import ReviewCreate, RunCreate, RunOptions, RunRead
 from app.runs.workbook import write_run_workbook
 from app.web import charts, listing
@@ -155,9 +155,7 @@ async def start_run(
         )
         return page(request, "run_new.html", context, status=422)
     caller.note(run_id=run.id)
-    # As the API does: committed before a worker is handed the run, which it must be able to see.
-    await run_in_threadpool(session.commit)
-    executor(request).submit(run.id)
+    await run_in_threadpool(hand_to_workers, request, session, [run.id])
     return RedirectResponse(f"{PAGES_PREFIX}/footprints/{code}/runs/{run.id}", status_code=303)
 
 

@@ -16,7 +16,7 @@ from app.core.db import request_session
 from app.footprints.service import get_footprint
 from app.functions.service import list_functions
 from app.runs import service as runs
-from app.runs.router import executor
+from app.runs.router import executor, hand_to_workers
 from app.sweeps import service as sweeps
 from app.sweeps.schemas import SweepCreate
 from app.web import charts, listing
@@ -77,10 +77,7 @@ async def start_sweep(
         return page(request, "sweep_new.html", context, status=422)
     sweep, run_ids = await run_in_threadpool(sweeps.launch_sweep, session, code, body, caller)
     caller.note(sweep_id=sweep.id, runs=len(run_ids))
-    # As the API does: committed before the scenarios are handed to workers, which must see them.
-    await run_in_threadpool(session.commit)
-    for run_id in run_ids:
-        executor(request).submit(run_id)
+    await run_in_threadpool(hand_to_workers, request, session, run_ids)
     return RedirectResponse(f"{PAGES_PREFIX}/footprints/{code}/sweeps/{sweep.id}", status_code=303)
 
 
