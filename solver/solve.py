@@ -23,25 +23,21 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import re
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import highspy
-import numpy as np
 import pulp
 
 from solver import lns
 from solver.appraisal import appraise, check_feasible
+from solver.backends import PENNY, HighsWithStart, RunResult, SolverProgress, relative_gap, run_model
+from solver.binding import binding_constraints
 from solver.bounds import integral_bound, upper_bound_and_hosts
-from solver.cbc import cbc_solver
 from solver.greedy import greedy_plan
 from solver.model import FAMILIES, ConsolidationModel, build_model, function_candidates, relaxed
 from solver.problem import (
-    BindingConstraint,
     Hub,
     Plan,
     Problem,
@@ -50,16 +46,6 @@ from solver.problem import (
     SolverStats,
     Status,
 )
-
-# A plan's NPV and the model objective must agree to the penny.
-PENNY = 0.01
-# HiGHS 1.15.1 with presolve on returned wrong "optimal" and "infeasible" answers on an earlier form of
-# this model (../shared/notes/optimiser-difficulty.md); off is what the enumeration tests prove right.
-HIGHS_PRESOLVE = False
-
-# What a running solver hands its progress hook: the column values of a new incumbent (None when it only
-# reports its bound) and its dual bound in NPV terms (None while it has none).
-SolverProgress = Callable[[list[float] | None, float | None], None]
 
 # How many of the biggest hosts a must_join organisation may join in the plan built around locks: with
 # three, 30 x 11 x 5 found no plan in 3 s (seeds 0-2), with one it did in 2.5-3.5 s.
@@ -80,329 +66,6 @@ MIN_STEP_SECONDS = 0.5
 # The joint model is built when HiGHS can be expected to solve its LP relaxation in this many seconds
 # (`_lp_seconds_estimate`): decided by size alone, so that the steps never depend on the time limit.
 JOINT_LP_SECONDS = 8.0
-
-
-@dataclass
-class RunResult:
-    """One solver run, read from the solver itself (never from PuLP's status word)."""
-
-    outcome: str  # optimal | feasible | infeasible | no_solution | error
-    hubs: list[Hub] = field(default_factory=list)
-    objective: float | None = None
-    bound: float | None = None
-    gap: float | None = None
-    nodes: int | None = None
-    seconds: float = 0.0
-    message: str = ""
-    # Stopped by its time limit (the caller's deadline), not by its work limit or a proof: nothing that
-    # follows it in `solve` may run, so that a longer limit only ever runs the same steps further.
-    timed_out: bool = False
-
-
-class _HighsWithStart(pulp.HiGHS):
-    """PuLP's HiGHS interface, handing the variables' current values to HiGHS as a starting plan."""
-
-    def __init__(
-        self,
-        *args: object,
-        start: bool = False,
-        progress: SolverProgress | None = None,
-        variables: list[pulp.LpVariable] | None = None,
-        deadline: float | None = None,
-        **kwargs: object,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.start = start
-        self.progress = progress
-        self.columns = variables
-        # perf_counter() time by which HiGHS must stop (its time limit is set from it just before it
-        # runs): the time spent handing the model over counts against the caller's limit.
-        self.deadline = deadline
-
-    def actualSolve(self, lp: pulp.LpProblem) -> int:
-        """PuLP's sequence (configure, build, solve, read back) without its per-call `lp.variables()`
-        walks and per-row read-back, which cost more than HiGHS itself on the large footprints."""
-        if self.columns is None:
-            self.columns = lp.variables()
-        self.createAndConfigureSolver(lp)
-        self.buildSolverModel(lp)
-        self.callSolver(lp)
-        highs = lp.solverModel
-        status = highs.getModelStatus()
-        ms = highspy.HighsModelStatus
-        has_solution = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
-        if has_solution:
-            for var, value in zip(self.columns, highs.getSolution().col_value, strict=True):
-                var.varValue = value
-        # Only for PuLP's own status word, which this package never trusts (see _run_highs).
-        if status == ms.kOptimal:
-            lp.assignStatus(pulp.LpStatusOptimal, pulp.LpSolutionOptimal)
-        elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-            lp.assignStatus(pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible)
-        elif has_solution:
-            lp.assignStatus(pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible)
-        else:
-            lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
-        return int(lp.status)
-
-    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
-        """Hand the whole model to HiGHS in three bulk calls (PuLP adds one column and one row per call,
-        which costs seconds on the large footprints). Indices are set exactly as PuLP's version does."""
-        inf = highspy.kHighsInf
-        highs = lp.solverModel
-        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
-        variables = self.columns
-        assert variables is not None  # set by actualSolve
-        costs, lower, upper, integers = [], [], [], []
-        for i, var in enumerate(variables):
-            var.index = i
-            costs.append(sign * lp.objective.get(var, 0.0))
-            lower.append(-inf if var.lowBound is None else var.lowBound)
-            upper.append(inf if var.upBound is None else var.upBound)
-            if var.cat == pulp.LpInteger and self.mip:
-                integers.append(i)
-        count = len(variables)
-        none_i = np.zeros(0, dtype=np.int32)
-        none_f = np.zeros(0, dtype=np.float64)
-        highs.addCols(
-            count,
-            np.array(costs),
-            np.array(lower),
-            np.array(upper),
-            0,
-            np.zeros(count, dtype=np.int32),
-            none_i,
-            none_f,
-        )
-        if integers:
-            highs.changeColsIntegrality(
-                len(integers),
-                np.array(integers, dtype=np.int32),
-                np.array([highspy.HighsVarType.kInteger] * len(integers)),
-            )
-        row_lower: list[float] = []
-        row_upper: list[float] = []
-        starts: list[int] = []
-        indices: list[int] = []
-        values: list[float] = []
-        for i, constraint in enumerate(lp._constraints.values()):
-            constraint.index = i
-            starts.append(len(indices))
-            for var, coefficient in constraint.items():
-                if coefficient != 0:
-                    indices.append(var.index)
-                    values.append(coefficient)
-            low, up = constraint.getLb(), constraint.getUb()
-            row_lower.append(-inf if low is None else low)
-            row_upper.append(inf if up is None else up)
-        if starts:
-            highs.addRows(
-                len(starts),
-                np.array(row_lower),
-                np.array(row_upper),
-                len(indices),
-                np.array(starts, dtype=np.int32),
-                np.array(indices, dtype=np.int32),
-                np.array(values, dtype=np.float64),
-            )
-
-    def callSolver(self, lp: pulp.LpProblem) -> None:
-        if self.start:
-            solution = highspy.HighsSolution()
-            assert self.columns is not None  # set by actualSolve
-            solution.col_value = [float(v.varValue or 0.0) for v in self.columns]
-            solution.value_valid = True
-            lp.solverModel.setSolution(solution)
-        if self.deadline is not None:
-            lp.solverModel.setOptionValue("time_limit", max(0.5, self.deadline - time.perf_counter()))
-        if self.progress is not None:
-            self._report_progress(lp)
-        lp.solverModel.run()
-
-    def _report_progress(self, lp: pulp.LpProblem) -> None:
-        """Pass HiGHS's new incumbent (its column values) and its dual bound, as NPV (HiGHS minimises the
-        negated objective of a maximisation), to the progress hook on each improving plan; on HiGHS's
-        periodic interrupt check, the bound alone."""
-        hook = self.progress
-        assert hook is not None
-        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
-
-        def npv(value: float) -> float | None:
-            return sign * value if math.isfinite(value) and abs(value) < highspy.kHighsInf else None
-
-        def on_improving(event: highspy.HighsCallbackEvent) -> None:
-            hook(list(event.data_out.mip_solution), npv(event.data_out.mip_dual_bound))
-
-        def on_interrupt(event: highspy.HighsCallbackEvent) -> None:
-            hook(None, npv(event.data_out.mip_dual_bound))
-
-        lp.solverModel.cbMipImprovingSolution += on_improving
-        lp.solverModel.cbMipInterrupt += on_interrupt
-
-
-def _run_highs(
-    model: ConsolidationModel,
-    options: SolveOptions,
-    time_limit: float | None,
-    presolve: bool,
-    start: bool,
-    progress: SolverProgress | None = None,
-    node_limit: int | None = None,
-) -> RunResult:
-    started = time.perf_counter()
-    params: dict[str, object] = {"random_seed": options.seed}
-    if not presolve:
-        params["presolve"] = "off"
-    if node_limit is not None:
-        params["mip_max_nodes"] = node_limit
-    solver = _HighsWithStart(
-        msg=options.msg,
-        gapRel=options.relative_gap,
-        threads=options.threads,
-        start=start,
-        progress=progress,
-        variables=model.variables,
-        deadline=None if time_limit is None else started + time_limit,
-        **params,
-    )
-    model.prob.solve(solver)
-    highs = model.prob.solverModel
-    status = highs.getModelStatus()
-    info = highs.getInfo()
-    seconds = time.perf_counter() - started
-    ms = highspy.HighsModelStatus
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    # PuLP hands HiGHS the negated objective of a maximisation: HiGHS minimises -NPV.
-    objective = -info.objective_function_value if has_solution else None
-    bound = -info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
-    nodes = int(info.mip_node_count)
-    text = highs.modelStatusToString(status)
-    timed_out = status in (ms.kTimeLimit, ms.kInterrupt)
-    if status == ms.kModelEmpty:
-        return RunResult("optimal", [], 0.0, 0.0, 0.0, 0, seconds, text)
-    if status == ms.kOptimal:
-        # A model HiGHS solved as an LP (no branching: node count -1) has no MIP gap to report.
-        gap = float(info.mip_gap) if nodes >= 0 and math.isfinite(info.mip_gap) else 0.0
-        if objective is not None and bound is not None:
-            gap = min(gap, _gap(objective, bound))
-        if gap <= options.relative_gap + 1e-9:
-            return RunResult(
-                "optimal", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, text
-            )
-        return RunResult("feasible", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, text)
-    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-        return RunResult("infeasible", seconds=seconds, nodes=nodes, message=text)
-    if has_solution:
-        return RunResult(
-            "feasible",
-            model.hubs_from_solution(),
-            objective,
-            bound,
-            float(info.mip_gap),
-            nodes,
-            seconds,
-            text,
-            timed_out,
-        )
-    if status in (ms.kTimeLimit, ms.kInterrupt, ms.kIterationLimit, ms.kSolutionLimit):
-        return RunResult(
-            "no_solution", bound=bound, nodes=nodes, seconds=seconds, message=text, timed_out=timed_out
-        )
-    return RunResult("error", seconds=seconds, message=f"HiGHS: {text}")
-
-
-_CBC_BOUND = re.compile(r"(?:Lower|Upper) bound:\s*(-?[\d.eE+-]+)")
-_CBC_NODES = re.compile(r"Enumerated nodes:\s*(\d+)")
-
-
-def _run_cbc(
-    model: ConsolidationModel, options: SolveOptions, time_limit: float | None, start: bool
-) -> RunResult:
-    started = time.perf_counter()
-    handle, log_path = tempfile.mkstemp(suffix=".log", prefix="cbc-")
-    os.close(handle)
-    try:
-        solver = cbc_solver(
-            msg=False,
-            timeLimit=time_limit,
-            gapRel=options.relative_gap,
-            threads=options.threads,
-            warmStart=start,
-            logPath=log_path,
-            options=[f"randomCbcSeed {options.seed + 1}"],
-        )
-        model.prob.solve(solver)
-        with open(log_path) as fh:
-            log = fh.read()
-    finally:
-        os.unlink(log_path)
-    seconds = time.perf_counter() - started
-    # PuLP's status says "Optimal" for a time-limited CBC run too; sol_status tells them apart:
-    # LpSolutionOptimal only when CBC printed "Optimal", LpSolutionIntegerFeasible when it stopped.
-    sol_status = model.prob.sol_status
-    bound_match = _CBC_BOUND.search(log)
-    nodes_match = _CBC_NODES.search(log)
-    nodes = int(nodes_match.group(1)) if nodes_match else None
-    if model.prob.status == pulp.LpStatusInfeasible:
-        # CBC's "Integer infeasible" leaves sol_status at "no solution found"; the status word is right.
-        return RunResult("infeasible", seconds=seconds, message="Infeasible")
-    if sol_status == pulp.LpSolutionOptimal:
-        objective = pulp.value(model.prob.objective) or 0.0
-        return RunResult(
-            "optimal", model.hubs_from_solution(), objective, objective, 0.0, nodes, seconds, "Optimal"
-        )
-    if sol_status == pulp.LpSolutionIntegerFeasible:
-        objective = pulp.value(model.prob.objective) or 0.0
-        bound = float(bound_match.group(1)) if bound_match else None
-        # CBC prints a signed, rounded gap for maximisation; the relative gap is recomputed from its bound.
-        gap = _gap(objective, bound) if bound is not None else None
-        return RunResult(
-            "feasible", model.hubs_from_solution(), objective, bound, gap, nodes, seconds, "Stopped"
-        )
-    if sol_status == pulp.LpSolutionInfeasible:
-        return RunResult("infeasible", seconds=seconds, message="Infeasible")
-    if sol_status == pulp.LpSolutionNoSolutionFound:
-        return RunResult("no_solution", seconds=seconds, message="Stopped without a solution")
-    return RunResult("error", seconds=seconds, message=f"CBC status {pulp.LpStatus[model.prob.status]}")
-
-
-def run_model(
-    model: ConsolidationModel,
-    options: SolveOptions,
-    time_limit: float | None,
-    *,
-    start: list[Hub] | None = None,
-    solver: str | None = None,
-    presolve: bool | None = None,
-    progress: SolverProgress | None = None,
-    node_limit: int | None = None,
-) -> RunResult:
-    """Solve a built model once with the chosen solver, reporting the solver's own outcome.
-
-    `node_limit` (HiGHS only) bounds the branch-and-bound work, so that the same call gives the same
-    answer however busy the machine; `time_limit` is then only the caller's deadline."""
-    use_start = bool(start) and model.set_values_from_hubs(start or [])
-    if time_limit is not None:
-        time_limit = max(time_limit, 0.5)
-    name = solver or options.solver
-    try:
-        if name == "highs":
-            return _run_highs(
-                model,
-                options,
-                time_limit,
-                HIGHS_PRESOLVE if presolve is None else presolve,
-                use_start,
-                progress,
-                node_limit,
-            )
-        if name == "cbc":
-            # No warm start for CBC: the bundled CBC 2.10.3 returned a given start as "Optimal" although
-            # better plans existed (tiny footprint seed 157, tests/solver/test_vs_enumeration.py).
-            return _run_cbc(model, options, time_limit, False)
-    except pulp.PulpSolverError as exc:
-        return RunResult("error", message=f"{name}: {exc}")
-    return RunResult("error", message=f"unknown solver {name!r} (use 'highs' or 'cbc')")
 
 
 def forced_moves(problem: Problem) -> bool:
@@ -474,7 +137,7 @@ class _Reporter:
         bound_now = self.bound
         if bound_now is not None and self.incumbent is not None:
             bound_now = max(bound_now, self.incumbent)
-        gap = None if bound_now is None or self.incumbent is None else _gap(self.incumbent, bound_now)
+        gap = None if bound_now is None or self.incumbent is None else relative_gap(self.incumbent, bound_now)
         self.sent, self.last_sent = (self.incumbent, self.bound), now
         # Progress is best effort (SolveOptions.on_progress): a failed report never costs the solve.
         with contextlib.suppress(Exception):
@@ -658,7 +321,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
             _objective_at(m, [h for h in union if h.function == f]) or 0.0 for f, m in subs.items()
         )
         stats.best_bound = max(total_bound, incumbent_npv)
-        stats.relative_gap = _gap(incumbent_npv, stats.best_bound)
+        stats.relative_gap = relative_gap(incumbent_npv, stats.best_bound)
         stats.message = "; ".join(
             [*notes, "each function solved alone; together they break no coupling rule"]
         )
@@ -787,7 +450,7 @@ def _solve(problem: Problem, options: SolveOptions) -> Plan:
     if stats.objective is None:
         notes.append("the plan has no encoding in the joint model")
     stats.best_bound = None if bound is None else max(bound, best_npv)
-    stats.relative_gap = None if stats.best_bound is None else _gap(best_npv, stats.best_bound)
+    stats.relative_gap = None if stats.best_bound is None else relative_gap(best_npv, stats.best_bound)
     proven = (
         (run.outcome == "optimal" or by_relaxation)
         and stats.relative_gap is not None
@@ -956,7 +619,7 @@ def _lp_relaxation(
     try:
         left = deadline.left(reserve=True)
         model.prob.solve(
-            _HighsWithStart(
+            HighsWithStart(
                 msg=False,
                 variables=model.variables,
                 deadline=None if left is None else time.perf_counter() + left,
@@ -1031,12 +694,6 @@ def _function_search(
 def _forced_functions(problem: Problem) -> set[str]:
     """The functions in which a lock forces a move."""
     return {lock.function for lock in problem.locks if lock.forces_a_move}
-
-
-def _gap(objective: float, bound: float) -> float:
-    if abs(bound - objective) <= PENNY:
-        return 0.0
-    return abs(bound - objective) / max(abs(objective), 1.0)
 
 
 def _believe_or_resolve(
@@ -1160,107 +817,4 @@ def _finish(problem: Problem, status: Status, hubs: list[Hub], stats: SolverStat
     )
 
 
-def binding_constraints(problem: Problem, hubs: list[Hub]) -> list[BindingConstraint]:
-    """Which limits stop the plan from doing more.
-
-    A year's budget binds when what is left of it is less than the cheapest move still open that year
-    (or nothing is left); pace binds when the year's moves equal the limit; workforce binds when the
-    WTE released is within 1 % of the limit; a hub's capacity binds when no organisation not yet in
-    it that could join it would fit; an organisation (own mode) or a hub (shared mode) binds on board
-    acceptability when its attributed NPV or its NPV is within a penny of -theta (as `appraise` marks it).
-    """
-    found: list[BindingConstraint] = []
-    appraisal = appraise(problem, hubs)
-    for figures in appraisal.years:
-        t = figures.year
-        budget = problem.budget[t - 1]
-        if budget is not None:
-            spent = figures.transition_costs + figures.integration_costs
-            cheapest = _cheapest_open_move(problem, hubs, t)
-            if cheapest < math.inf and budget - spent < cheapest - 1e-6:
-                found.append(
-                    BindingConstraint("budget", year=t, detail=f"£{spent:,.0f} of £{budget:,.0f} spent")
-                )
-        pace = problem.pace[t - 1]
-        if pace is not None and figures.moves >= pace:
-            found.append(BindingConstraint("pace", year=t, detail=f"{figures.moves} of {pace} moves"))
-        workforce = problem.workforce[t - 1]
-        if workforce is not None and figures.wte_released >= 0.99 * workforce:
-            found.append(
-                BindingConstraint(
-                    "workforce", year=t, detail=f"{figures.wte_released:.1f} of {workforce:.1f} WTE released"
-                )
-            )
-    for hub in hubs:
-        f, h = hub.function, hub.host
-        cand = function_candidates(problem, f)
-        if not math.isfinite(cand.capacity.get(h, math.inf)):
-            continue
-        volume = problem.c(h, f) + sum(problem.c(m.organisation, f) for m in hub.members)
-        room = cand.capacity[h] - volume
-        outsiders = [
-            problem.c(o, f)
-            for o in cand.members_of.get(h, [])
-            if o not in {m.organisation for m in hub.members}
-            and (f, o) not in {(hb.function, hb.host) for hb in hubs}
-        ]
-        if outsiders and min(outsiders) > room + 1e-6:
-            found.append(
-                BindingConstraint(
-                    "capacity",
-                    organisation=h,
-                    function=f,
-                    detail=f"volume £{volume:,.0f} of capacity £{cand.capacity[h]:,.0f}",
-                )
-            )
-    for agreement in appraisal.agreements:
-        if agreement.binds_board:
-            found.append(
-                BindingConstraint(
-                    "board",
-                    organisation=agreement.host,
-                    function=agreement.function,
-                    detail=f"hub NPV £{agreement.npv:,.2f} (shared agreement)",
-                )
-            )
-    if problem.board_own:
-        for org in appraisal.organisations:
-            if org.binds_board:
-                found.append(
-                    BindingConstraint(
-                        "board",
-                        organisation=org.organisation,
-                        detail=f"attributed NPV £{org.attributed_npv:,.2f}",
-                    )
-                )
-    return found
-
-
-def _cheapest_open_move(problem: Problem, hubs: list[Hub], year: int) -> float:
-    """The cheapest move (transition + integration) that could still be made in `year` but is not:
-    an organisation in no hub joining one, or a move the plan makes later brought forward."""
-    placed = {(m.function, m.organisation) for h in hubs for m in h.members} | {
-        (h.function, h.host) for h in hubs
-    }
-    cheapest = math.inf
-    for hub in hubs:
-        rate = problem.assumptions[hub.function].transition_rate
-        for m in hub.members:
-            if m.year > year and function_candidates(problem, m.function).first_year[m.organisation] <= year:
-                cost = rate * problem.c(m.organisation, m.function)
-                cheapest = min(
-                    cheapest, cost + problem.integration_cost.get((m.organisation, m.host, m.function), 0.0)
-                )
-    for f in problem.functions:
-        cand = function_candidates(problem, f)
-        rate = problem.assumptions[f].transition_rate
-        for h, members in cand.members_of.items():
-            for o in members:
-                if (f, o) in placed or cand.first_year[o] > year:
-                    continue
-                cost = rate * problem.c(o, f) + problem.integration_cost.get((o, h, f), 0.0)
-                cheapest = min(cheapest, cost)
-    return cheapest
-
-
-__all__ = ["RunResult", "binding_constraints", "run_model", "solve"]
+__all__ = ["binding_constraints", "solve"]

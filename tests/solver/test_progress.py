@@ -8,11 +8,12 @@ import importlib
 import pytest
 
 from solver.appraisal import appraise, check_feasible
+from solver.backends import run_model
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint
 from solver.model import build_model
 from solver.problem import Progress, SolveOptions, Status
-from solver.solve import run_model, solve
+from solver.solve import solve
 
 solve_module = importlib.import_module("solver.solve")  # the package re-exports the function as solver.solve
 

@@ -12,9 +12,9 @@ import highspy
 import pulp
 import pytest
 
+from solver.backends import run_model
 from solver.model import build_model
 from solver.problem import SolveOptions
-from solver.solve import run_model
 from tests.solver.conftest import SPEC_OPTIMA, load_spec_instance
 
 PENNY = 0.01

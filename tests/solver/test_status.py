@@ -3,19 +3,17 @@ infeasible only after re-checking and with the conflicting families named, error
 
 from __future__ import annotations
 
-import importlib
-
 import pulp
 import pytest
 
+from solver import backends
 from solver.appraisal import appraise, check_feasible
+from solver.backends import RunResult, run_model
 from solver.instances import generate_footprint
 from solver.model import build_model
 from solver.problem import Lock, LockKind, SolveOptions, Status
-from solver.solve import RunResult, run_model, solve
+from solver.solve import solve
 from tests.solver.conftest import BEST_PAIR, D1, D2, F, pair
-
-solve_module = importlib.import_module("solver.solve")  # the package re-exports the function as solver.solve
 
 
 def test_time_limited_run_is_feasible_with_a_gap() -> None:
@@ -96,7 +94,7 @@ def test_solver_infeasible_is_not_believed_when_doing_nothing_is_feasible(
     def always_infeasible(*args: object, **kwargs: object) -> RunResult:
         return RunResult("infeasible", message="Infeasible (simulated fault)")
 
-    monkeypatch.setattr(solve_module, "_run_highs", always_infeasible)
+    monkeypatch.setattr(backends, "_run_highs", always_infeasible)
     plan = solve(pair())
     assert plan.status is not Status.INFEASIBLE
     # The re-solve with CBC finds the true optimum.
@@ -111,7 +109,7 @@ def test_an_optimal_worse_than_greedy_is_not_believed(monkeypatch: pytest.Monkey
             "optimal", hubs=[], objective=0.0, bound=0.0, gap=0.0, message="Optimal (simulated fault)"
         )
 
-    monkeypatch.setattr(solve_module, "_run_highs", lazy_optimal)
+    monkeypatch.setattr(backends, "_run_highs", lazy_optimal)
     problem = pair()
     plan = solve(problem)
     assert plan.status is Status.OPTIMAL
@@ -129,7 +127,7 @@ def test_solver_infeasible_is_re_checked_when_a_lock_forces_a_move(monkeypatch: 
     def always_infeasible(*args: object, **kwargs: object) -> RunResult:
         return RunResult("infeasible", message="Infeasible (simulated fault)")
 
-    monkeypatch.setattr(solve_module, "_run_highs", always_infeasible)
+    monkeypatch.setattr(backends, "_run_highs", always_infeasible)
     # must_host B: A joins B (600k a year, £1m of transition). Feasible, so never "infeasible".
     plan = solve(pair(locks=[Lock(LockKind.MUST_HOST, "B", F)]))
     assert plan.status is Status.OPTIMAL

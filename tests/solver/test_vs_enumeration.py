@@ -9,12 +9,13 @@ from __future__ import annotations
 import pytest
 
 from solver.appraisal import appraise, check_feasible
+from solver.backends import run_model
 from solver.enumerate import enumerate_optimum
 from solver.greedy import greedy_plan
 from solver.instances import generate_footprint, generate_tiny
 from solver.model import build_model
 from solver.problem import Plan, Problem, SolveOptions, Status
-from solver.solve import run_model, solve
+from solver.solve import solve
 from tests.solver.conftest import SPEC_OPTIMA, load_spec_instance
 
 PENNY = 0.01
