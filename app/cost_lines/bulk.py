@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.core.boundary import text_problems
 from app.core.errors import ProblemError
 from app.cost_lines.schemas import CostLineCreate, UpsertReport
-from app.cost_lines.service import CostLineInput, _organisation_ids, bulk_upsert
+from app.cost_lines.upsert import CostLineInput, bulk_upsert, organisation_ids_by_code
 from app.functions.service import function_keys
 from models import Footprint
 
@@ -132,7 +132,7 @@ def upsert_payload(
             ):
                 add(index, _problem(loc, error["msg"], kind=error["type"]))
 
-    organisations = _organisation_ids(session, footprint)
+    organisations = organisation_ids_by_code(session, footprint)
     functions = function_keys(session)
     seen: dict[tuple[Any, Any, Any], int] = {}
     for index, line in enumerate(lines):

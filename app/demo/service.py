@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, Invalid
 from app.cost_lines.schemas import CostLineCreate
-from app.cost_lines.service import CostLineInput, bulk_upsert
+from app.cost_lines.upsert import CostLineInput, bulk_upsert
 from app.footprints.schemas import FootprintCreate
 from app.footprints.service import create_footprint
 from app.organisations.schemas import OrganisationCreate, OrganisationUpdate

@@ -9,7 +9,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from app.cost_lines.service import CostLineColumns
+from app.cost_lines.upsert import CostLineColumns
 from app.uploads.cells import (
     ZERO_WTE,
     CellError,

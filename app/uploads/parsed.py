@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from app.core.text import printable
-from app.cost_lines.service import CostLineColumns
+from app.cost_lines.upsert import CostLineColumns
 
 Problem = dict[str, Any]
 

@@ -7,7 +7,7 @@ single writer never sees a stale snapshot:
 3. check the file against the database (organisations in other footprints, unknown organisations);
 4. any problem -> `ProblemError` 422 listing all of them, nothing written (the caller rolls back and
    records the refused upload);
-5. record the upload, upsert organisations, then cost lines through `cost_lines.service.bulk_upsert`.
+5. record the upload, upsert organisations, then cost lines through `cost_lines.upsert.bulk_upsert`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import NotFound, ProblemError
 from app.core.money import PENNY
 from app.core.pagination import Page, keyset_page
-from app.cost_lines.service import bulk_upsert
+from app.cost_lines.upsert import bulk_upsert
 from app.footprints.service import get_footprint, record_data_change
 from app.functions.service import list_functions
 from app.settings import Settings, get_settings

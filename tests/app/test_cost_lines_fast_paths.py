@@ -9,7 +9,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.cost_lines.service import CostLineInput, bulk_upsert
+from app.cost_lines.upsert import CostLineInput, bulk_upsert
 from app.footprints.service import get_footprint
 from tests.helpers import make_footprint, make_organisation, problem
 

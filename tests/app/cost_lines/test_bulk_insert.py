@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.cost_lines.service import CostLineInput, bulk_upsert
+from app.cost_lines.upsert import CostLineInput, bulk_upsert
 from app.footprints.service import get_footprint
 from models import FUNCTION_CATALOGUE, CostLine, Organisation, Upload
 from tests.helpers import make_footprint, make_organisation

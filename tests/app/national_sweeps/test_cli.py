@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.cost_lines.service import CostLineInput, bulk_upsert
+from app.cost_lines.upsert import CostLineInput, bulk_upsert
 from app.footprints.schemas import FootprintCreate
 from app.footprints.service import create_footprint
 from app.national_sweeps import service

@@ -62,7 +62,7 @@ def committed_small_footprint(
 ) -> Iterator[tuple[str, Engine]]:
     """A fresh migrated database, committed, holding the small footprint FP with COSTS, that the command
     line (which opens its own sessions) finds through DATABASE_URL; yields (url, engine)."""
-    from app.cost_lines.service import CostLineInput, bulk_upsert
+    from app.cost_lines.upsert import CostLineInput, bulk_upsert
     from app.footprints.schemas import FootprintCreate
     from app.footprints.service import create_footprint
     from app.organisations.schemas import OrganisationCreate

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.assumption_sets.schemas import AssumptionSetWrite
-from app.cost_lines.service import CostLineInput, bulk_upsert
+from app.cost_lines.upsert import CostLineInput, bulk_upsert
 from app.footprints.schemas import FootprintCreate
 from app.footprints.service import create_footprint
 from app.organisations.schemas import OrganisationCreate
